@@ -1,0 +1,376 @@
+// ResilientWebSocket: the one owner of connection state. It runs the lifecycle, asks the policy
+// what each outcome means, and keeps the WebSocket-compatible surface in step.
+
+import { EventEmitter } from 'eventemitter3';
+import { backoffDelay } from './backoff';
+import { ConnectionFailedError, InvalidArgumentError } from './errors';
+import type { ResilientEvents, SendResult, State, Stats } from './events';
+import { type NormalizedOptions, normalizeOptions, type Options } from './options';
+import { defaultDecision, type Outcome } from './policy';
+import { byteSize, type SendData, SendQueue } from './queue';
+import { redactUrl, toWebSocketUrl } from './resolve/url';
+
+type WebSocketEventType = 'open' | 'message' | 'close' | 'error';
+type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => void) | null;
+type ListenerArgument = EventListenerOrEventListenerObject | ((...args: never[]) => void);
+
+// Bound to the app's listener as EventEmitter context, so removeEventListener finds it again.
+function callListener(this: ListenerArgument, ...args: unknown[]): void {
+  if (typeof this === 'function') (this as (...args: unknown[]) => void)(...args);
+  else this.handleEvent(args[0] as Event);
+}
+
+/**
+ * A WebSocket that reconnects. Code written for `WebSocket` keeps working (`send`, `close`,
+ * `readyState`, `onmessage`, `addEventListener`…); on top of that it queues while disconnected,
+ * backs off with jitter, follows a close-code policy and reports all of it through typed events.
+ *
+ * ```ts
+ * const ws = new ResilientWebSocket('wss://example.com/feed');
+ * ws.on('message', (event) => console.log(event.data));
+ * ws.send('hello'); // queued until open
+ * ```
+ */
+export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  readonly #options: NormalizedOptions;
+  readonly #queue: SendQueue;
+  readonly #endpoint: string;
+  #socket?: WebSocket;
+  // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
+  #timer?: unknown;
+  #current: State = 'idle';
+  #previousDelay = 0;
+  #chosenBinaryType?: BinaryType;
+  readonly #handlers: { [T in WebSocketEventType]?: Handler<T> } = {};
+  readonly #counters: Stats = { attempts: 0, reconnects: 0, retries: 0 };
+
+  /**
+   * @param url ws:, wss:, or their http:/https: twins; relative URLs resolve against the page.
+   * @param protocols subprotocols, as for `WebSocket`; or the options, when there are none.
+   * @param options see {@link Options}.
+   * @throws InvalidArgumentError for a bad URL or option, or when no WebSocket exists.
+   */
+  constructor(url: string | URL, protocols?: string | string[] | Options, options?: Options) {
+    super();
+    const given = typeof protocols === 'object' && !Array.isArray(protocols) ? protocols : { ...options, protocols };
+    this.#options = normalizeOptions(given);
+    this.#endpoint = toWebSocketUrl(url, (globalThis as { location?: Location }).location?.href);
+    this.#queue = new SendQueue(
+      this.#options.maxQueuedMessages,
+      this.#options.maxQueuedBytes,
+      this.#options.queueOverflow,
+    );
+    // Connect after the caller's synchronous code, so listeners added right after `new` see it all.
+    if (!this.#options.lazy) queueMicrotask(() => this.#current === 'idle' && this.connect());
+  }
+
+  /** The lifecycle state; see {@link State}. */
+  get state(): State {
+    return this.#current;
+  }
+
+  /** A copy of the counters. */
+  get stats(): Stats {
+    return { ...this.#counters };
+  }
+
+  /** The endpoint URL, as given (http(s) mapped to ws(s)). */
+  get url(): string {
+    return this.#endpoint;
+  }
+
+  /**
+   * As `WebSocket.readyState`: `CONNECTING` (0) while idle, connecting or waiting to reconnect;
+   * `OPEN` (1) when open; `CLOSING` (2) after `close()` until the socket has closed; `CLOSED` (3)
+   * when closed or failed.
+   */
+  get readyState(): number {
+    const state = this.#current;
+    return state === 'open' ? 1 : state === 'closing' ? 2 : state === 'closed' || state === 'failed' ? 3 : 0;
+  }
+
+  /** The subprotocol the server chose for the current connection, or `''`. */
+  get protocol(): string {
+    return this.#socket?.protocol ?? '';
+  }
+
+  /** The extensions the server chose for the current connection, or `''`. */
+  get extensions(): string {
+    return this.#socket?.extensions ?? '';
+  }
+
+  /** Bytes not yet on the wire: the socket's buffer plus the queue. */
+  get bufferedAmount(): number {
+    return (this.#socket?.bufferedAmount ?? 0) + this.#queue.bytes;
+  }
+
+  /** As `WebSocket.binaryType`; applied to every new socket. */
+  get binaryType(): BinaryType {
+    return this.#chosenBinaryType ?? this.#socket?.binaryType ?? 'blob';
+  }
+
+  set binaryType(type: BinaryType) {
+    if (type !== 'blob' && type !== 'arraybuffer') {
+      throw new InvalidArgumentError('binaryType', `expected 'blob' or 'arraybuffer', got ${type}`);
+    }
+    this.#chosenBinaryType = type;
+    if (this.#socket) this.#socket.binaryType = type;
+  }
+
+  get onopen(): Handler<'open'> {
+    return this.#handlers.open ?? null;
+  }
+  set onopen(handler: Handler<'open'>) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): Handler<'message'> {
+    return this.#handlers.message ?? null;
+  }
+  set onmessage(handler: Handler<'message'>) {
+    this.#setHandler('message', handler);
+  }
+  get onclose(): Handler<'close'> {
+    return this.#handlers.close ?? null;
+  }
+  set onclose(handler: Handler<'close'>) {
+    this.#setHandler('close', handler);
+  }
+  get onerror(): Handler<'error'> {
+    return this.#handlers.error ?? null;
+  }
+  set onerror(handler: Handler<'error'>) {
+    this.#setHandler('error', handler);
+  }
+
+  /** As `EventTarget.addEventListener`, for any event of {@link ResilientEvents}. */
+  addEventListener<T extends keyof ResilientEvents>(
+    type: T,
+    listener: ListenerArgument | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    if (!listener) return;
+    const once = typeof options === 'object' && options.once;
+    // biome-ignore lint/suspicious/noExplicitAny: the listener's context carries the app's listener.
+    (once ? this.once : this.on).call(this, type, callListener as any, listener);
+  }
+
+  /** As `EventTarget.removeEventListener`. */
+  removeEventListener<T extends keyof ResilientEvents>(type: T, listener: ListenerArgument | null): void {
+    // biome-ignore lint/suspicious/noExplicitAny: see addEventListener.
+    if (listener) this.off(type, callListener as any, listener);
+  }
+
+  /**
+   * Sends `data` now when open, else queues it (see `maxQueuedMessages`, `maxQueuedBytes`,
+   * `queueOverflow`). With `lazy`, the first send connects. Never drops silently: a message not
+   * kept raises `drop` and returns `'dropped'`.
+   * @throws InvalidArgumentError when `data` is not a string, ArrayBuffer, view or Blob.
+   */
+  send(data: SendData): SendResult {
+    const size =
+      data == null
+        ? undefined
+        : typeof data === 'string'
+          ? 0
+          : ((data as Blob).size ?? (data as ArrayBuffer).byteLength);
+    if (typeof size !== 'number') {
+      throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
+    }
+    const state = this.#current;
+    if (state === 'open') {
+      this.#socket?.send(data);
+      return 'sent';
+    }
+    if (state === 'closing' || state === 'closed') {
+      this.emit('drop', { data, reason: 'closed' });
+      return 'dropped';
+    }
+    const dropped = this.#queue.push(data);
+    for (const message of dropped) this.emit('drop', { data: message, reason: 'overflow' });
+    if (state === 'idle') this.connect();
+    return dropped[0] === data ? 'dropped' : dropped.length ? 'queued-dropped-oldest' : 'queued';
+  }
+
+  /**
+   * Starts connecting when idle (see `lazy`), or starts over after `close()` or a failure. Does
+   * nothing while connecting, open or waiting.
+   */
+  connect(): void {
+    const state = this.#current;
+    if (state !== 'connecting' && state !== 'open' && state !== 'waiting') this.#restart();
+  }
+
+  /** Drops the current connection or wait and connects again now, with the retry count reset. */
+  reconnect(): void {
+    const socket = this.#socket;
+    this.#restart();
+    try {
+      socket?.close(1000, 'reconnect');
+    } catch {}
+  }
+
+  /**
+   * Closes for good: no reconnect, and after the socket's `close` event no timer, listener or
+   * socket is left. Queued messages are dropped, each with a `drop` event. `connect()` starts
+   * over.
+   * @param code 1000 or 3000–4999, as the native API requires.
+   * @param reason at most 123 bytes of UTF-8.
+   * @throws InvalidArgumentError for any other code or a longer reason; nothing is closed then.
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+      throw new InvalidArgumentError('close(code)', `expected 1000 or an integer in 3000–4999, got ${code}`);
+    }
+    if (reason !== undefined && byteSize(String(reason)) > 123) {
+      throw new InvalidArgumentError('close(reason)', 'longer than 123 bytes of UTF-8');
+    }
+    this.#clearTimer();
+    for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
+      this.emit('drop', { data, reason: 'closed' });
+    }
+    const socket = this.#socket;
+    this.#setState(socket ? 'closing' : 'closed');
+    if (!socket) return;
+    try {
+      socket.close(code ?? 1000, reason);
+    } catch {
+      // A socket that cannot even close is gone; do not wait for its event.
+      this.#detach();
+      this.#setState('closed');
+    }
+  }
+
+  #setHandler<T extends WebSocketEventType>(type: T, handler: Handler<T>): void {
+    const previous = this.#handlers[type];
+    // biome-ignore lint/suspicious/noExplicitAny: the type is checked by the accessors above.
+    if (previous) this.off(type, previous as any);
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    (this.#handlers as any)[type] = handler;
+    // biome-ignore lint/suspicious/noExplicitAny: as above.
+    if (handler) this.on(type, handler as any);
+  }
+
+  #setState(state: State): void {
+    const previous = this.#current;
+    this.#current = state;
+    if (state !== previous) this.emit('state', state, previous);
+  }
+
+  #clearTimer(): void {
+    this.#options.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #detach(): void {
+    const socket = this.#socket;
+    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    this.#socket = undefined;
+    this.#clearTimer();
+  }
+
+  #restart(): void {
+    this.#detach();
+    this.#counters.retries = 0;
+    this.#previousDelay = 0;
+    this.#attempt();
+  }
+
+  #attempt(): void {
+    const options = this.#options;
+    const url = this.#endpoint;
+    this.#setState('connecting');
+    this.#counters.attempts++;
+    this.emit('connecting', { attempt: this.#counters.retries + 1, url: redactUrl(url) });
+    let socket: WebSocket;
+    try {
+      socket = new options.WebSocket(url, options.protocols);
+    } catch (error) {
+      this.#settle({ type: 'exception', error });
+      return;
+    }
+    this.#socket = socket;
+    if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;
+    this.#timer = options.timers.setTimeout(() => {
+      this.#detach();
+      try {
+        socket.close();
+      } catch {}
+      this.#settle({ type: 'timeout' });
+    }, options.connectTimeout);
+    socket.onopen = (event) => {
+      this.#clearTimer();
+      if (this.#counters.openedAt !== undefined) this.#counters.reconnects++;
+      this.#counters.openedAt = options.now();
+      this.#setState('open');
+      this.emit('open', event);
+      // After the open listeners, so their re-authentication and resubscription go first.
+      while (this.#current === 'open' && this.#queue.items.length) socket.send(this.#queue.shift() as SendData);
+    };
+    socket.onmessage = (event) => this.emit('message', event);
+    socket.onerror = (event) => this.#current !== 'closing' && this.emit('error', event);
+    socket.onclose = (event) => {
+      this.#detach();
+      if (this.#current === 'closing') {
+        this.#setState('closed');
+        this.emit('close', event);
+      } else {
+        const { code, reason, wasClean } = event;
+        this.#settle({ type: 'close', code, reason, wasClean, opened: this.#current === 'open' }, event);
+      }
+    };
+  }
+
+  // Decides what follows an outcome: the state changes first, then `close`, then the news.
+  #settle(outcome: Outcome, event?: CloseEvent): void {
+    const options = this.#options;
+    const counters = this.#counters;
+    if (this.#current === 'open' && options.now() - (counters.openedAt ?? 0) >= options.minUptime) {
+      counters.retries = 0;
+      this.#previousDelay = 0;
+    }
+    counters.lastOutcome = outcome;
+    const suggested = defaultDecision(outcome);
+    const decision = options.decide?.(outcome, suggested) ?? suggested;
+    const fatal = decision === 'fatal';
+    let error: ConnectionFailedError | undefined;
+    if (decision === 'stop') {
+      this.#setState('closed');
+    } else if (fatal || counters.retries >= options.maxRetries) {
+      const why = fatal
+        ? describe(outcome)
+        : `${counters.retries + 1} failed attempts in a row, the last ${describe(outcome)}`;
+      error = counters.lastError = new ConnectionFailedError(
+        `Gave up after ${why}`,
+        outcome,
+        redactUrl(this.#endpoint),
+      );
+      this.#setState('failed');
+    } else {
+      const attempt = ++counters.retries;
+      const delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
+      this.#previousDelay = delay;
+      this.#setState('waiting');
+      this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
+      if (event) this.emit('close', event);
+      this.emit('reconnecting', { attempt, delay, reason: outcome });
+      return;
+    }
+    if (event) this.emit('close', event);
+    if (error) this.emit('failed', error);
+  }
+}
+
+function describe(outcome: Outcome): string {
+  return outcome.type === 'close'
+    ? `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`
+    : `a connect ${outcome.type}`;
+}

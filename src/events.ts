@@ -1,0 +1,69 @@
+// The client's states, statistics and typed events.
+
+import type { ConnectionFailedError } from './errors';
+import type { Outcome } from './policy';
+import type { SendData } from './queue';
+
+/**
+ * Where the client is in its lifecycle:
+ * `idle → connecting → open → waiting → connecting → …`, ending in `closed` (the app called
+ * `close()`; `closing` until the socket has closed) or `failed` (a fatal outcome, or
+ * `maxRetries` spent).
+ */
+export type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed' | 'failed';
+
+/** Counters and timestamps, readable at any time as `ws.stats`. */
+export interface Stats {
+  /** WebSocket handshakes started. */
+  attempts: number;
+  /** Times a connection opened again after the first open. */
+  reconnects: number;
+  /** Failed attempts in a row; back to 0 once a connection stays open for `minUptime`. */
+  retries: number;
+  /** When the current or last connection opened (the `now` clock), if one ever did. */
+  openedAt?: number;
+  /** What ended the last attempt or connection. */
+  lastOutcome?: Outcome;
+  /** The error that ended the client, when its state is `failed`. */
+  lastError?: ConnectionFailedError;
+}
+
+/** What `send()` did with a message. */
+export type SendResult =
+  /** Handed to the open socket. */
+  | 'sent'
+  /** Queued; it goes out, in order, when the connection opens. */
+  | 'queued'
+  /** Queued, and older queued messages were dropped to make room (each raised `drop`). */
+  | 'queued-dropped-oldest'
+  /** Not kept: the queue is full, or the client was closed. `drop` was raised for it. */
+  | 'dropped';
+
+/** The payload of the `drop` event: a message the client could not keep. */
+export interface DropInfo {
+  data: SendData;
+  /** `overflow`: the queue was full; `closed`: `close()` was called before it could go out. */
+  reason: 'overflow' | 'closed';
+}
+
+/** Every event, with its listener's arguments. */
+export interface ResilientEvents {
+  /** The state changed. */
+  state: [state: State, previous: State];
+  /** A handshake is starting. `attempt` counts attempts in a row, from 1. */
+  connecting: [info: { attempt: number; url: string }];
+  /** A connection opened. Re-authenticate and resubscribe here: queued messages go after. */
+  open: [event: Event];
+  /** A message arrived. */
+  message: [event: MessageEvent];
+  /** A socket closed: a dropped connection, a failed handshake, or the end after `close()`. */
+  close: [event: CloseEvent];
+  /** The socket reported an error; a `close` follows. */
+  error: [event: Event];
+  /** The next attempt is scheduled after `delay` ms, because of `reason`. */
+  reconnecting: [info: { attempt: number; delay: number; reason: Outcome }];
+  /** The client gave up; `error` says why. It stays `failed` until `connect()`. */
+  failed: [error: ConnectionFailedError];
+  /** A message was not kept. */
+  drop: [info: DropInfo];
+}

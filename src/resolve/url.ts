@@ -1,0 +1,48 @@
+// URL rules: which schemes are accepted, how http(s) maps to ws(s), and how secrets in a URL
+// are hidden before it reaches an error, an event or a log.
+
+import { InvalidArgumentError } from '../errors';
+
+const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
+
+/**
+ * Parses `input` as a WebSocket endpoint: ws:, wss:, or their http:/https: twins, which are mapped
+ * to ws:/wss: as the browser's own constructor does. Relative URLs resolve against `base` (in a
+ * page, its address). Throws {@link InvalidArgumentError} naming `argument` otherwise.
+ */
+export function toWebSocketUrl(input: string | URL, base?: string, argument = 'url'): string {
+  let url: URL;
+  try {
+    url = new URL(input, base);
+  } catch {
+    throw new InvalidArgumentError(
+      argument,
+      `"${input}" is not a valid URL${base ? '' : ' (a relative URL needs a page to resolve against)'}`,
+    );
+  }
+  const scheme = wsSchemes[url.protocol];
+  if (!scheme) throw new InvalidArgumentError(argument, `scheme ${url.protocol} is not ws:, wss:, http: or https:`);
+  if (url.hash) throw new InvalidArgumentError(argument, 'a WebSocket URL cannot have a #fragment');
+  url.protocol = scheme;
+  return url.href;
+}
+
+/** Query parameters whose values are hidden by {@link redactUrl}. */
+const secretParameter = /token|key|secret|sig|auth|pass|session|jwt|credential|code/i;
+
+/**
+ * `url` with the values of secret-looking query parameters (token, access_token, key, signature,
+ * auth, password…) and any userinfo replaced by `REDACTED`, for errors, events and logs.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) parsed.username = parsed.password = 'REDACTED';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (secretParameter.test(name)) parsed.searchParams.set(name, 'REDACTED');
+    }
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
