@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ResilientWebSocket, type WebSocketConstructor } from '../../src';
+import { onCleanup, startBackend, until } from './servers';
+
+function connect(url: string, options = {}) {
+  const client = new ResilientWebSocket(url, {
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    initialDelay: 100,
+    maxDelay: 400,
+    ...options,
+  });
+  onCleanup(() => {
+    client.close();
+    return until(() => client.state === 'closed');
+  });
+  return client;
+}
+
+describe('against a real ws server on 127.0.0.1', () => {
+  it('comes back within a second of the server returning, and delivers what was sent meanwhile once each, in order', async () => {
+    const backend = await startBackend();
+    const client = connect(backend.url);
+    await until(() => client.state === 'open');
+
+    await backend.kill();
+    await until(() => client.state !== 'open');
+    const sent = Array.from({ length: 20 }, (_, i) => `message ${i + 1}`);
+    for (const text of sent) expect(client.send(text)).toBe('queued');
+    // Stay down for several failed attempts.
+    await until(() => client.stats.retries >= 3);
+
+    const returnedAt = Date.now();
+    await backend.restart();
+    await until(() => client.state === 'open', 1000);
+    const backAfter = Date.now() - returnedAt;
+    expect(backAfter).toBeLessThan(1000);
+
+    await until(() => backend.received.length >= 20);
+    expect(backend.received).toEqual(sent);
+    expect(client.bufferedAmount).toBe(0);
+    expect(client.stats.reconnects).toBe(1);
+  });
+
+  it('echoes through the native ws client and reports the close of a killed server as 1006', async () => {
+    const backend = await startBackend();
+    const client = connect(backend.url);
+    const messages: string[] = [];
+    client.on('message', (event) => messages.push(String(event.data)));
+    const reasons: unknown[] = [];
+    client.on('reconnecting', ({ reason }) => reasons.push(reason));
+    client.send('hello');
+    await until(() => messages.length === 1);
+    expect(messages).toEqual(['hello']);
+    await backend.kill();
+    await until(() => reasons.length > 0);
+    expect(reasons[0]).toMatchObject({ type: 'close', code: 1006, opened: true });
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it, vi } from 'vitest';
+import { type Decision, defaultDecision, type Outcome } from '../../src';
+import { advance, createClient, startServer, useFakeClock } from './helpers';
+
+useFakeClock();
+
+const close = (code: number): Outcome => ({ type: 'close', code, reason: '', wasClean: false, opened: true });
+
+describe('default policy', () => {
+  const rows: [Outcome, Decision][] = [
+    ...[1000, 1001, 1005, 1006, 1011, 1012, 1014, 4000, 4999].map((code): [Outcome, Decision] => [
+      close(code),
+      'reconnect',
+    ]),
+    ...[1013, 4429].map((code): [Outcome, Decision] => [close(code), 'reconnect-later']),
+    ...[1002, 1003, 1007, 1008, 1010, 4401, 4403, 4404].map((code): [Outcome, Decision] => [close(code), 'fatal']),
+    [{ type: 'timeout' }, 'reconnect'],
+    [{ type: 'exception', error: new SyntaxError('bad') }, 'fatal'],
+  ];
+  it.each(rows)('%o → %s', (outcome, decision) => {
+    expect(defaultDecision(outcome)).toBe(decision);
+  });
+});
+
+describe('the client follows the policy', () => {
+  it.each([1000, 1001, 1006, 1011, 1012, 1013, 4429])('reconnects after close %i from the server', async (code) => {
+    const server = startServer();
+    const client = createClient();
+    await advance(10);
+    server.clients()[0]?.close({ code, reason: '', wasClean: true });
+    await advance(5);
+    expect(client.state).toBe('waiting');
+    await advance(600);
+    expect(client.state).toBe('open');
+  });
+
+  it.each([1002, 1003, 1007, 1008, 1010, 4401, 4403, 4404])('fails for good after close %i', async (code) => {
+    const server = startServer();
+    const client = createClient();
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(10);
+    server.clients()[0]?.close({ code, reason: 'no', wasClean: true });
+    await advance(5);
+    expect(client.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0]).toMatchObject({ name: 'ConnectionFailedError', outcome: { code, reason: 'no' } });
+    expect(failed.mock.calls[0]?.[0].message).toContain(`close code ${code} (no)`);
+    await advance(60_000);
+    expect(client.stats.attempts).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('lets decide() override a row, and sees what the table suggested', async () => {
+    const server = startServer();
+    const decide = vi.fn((outcome: Outcome) =>
+      outcome.type === 'close' && outcome.code === 1008 ? 'reconnect' : undefined,
+    );
+    const client = createClient({ decide });
+    await advance(10);
+    server.clients()[0]?.close({ code: 1008, reason: '', wasClean: true });
+    await advance(5);
+    expect(decide).toHaveBeenCalledWith(expect.objectContaining({ code: 1008 }), 'fatal');
+    expect(client.state).toBe('waiting');
+  });
+
+  it('stops quietly when decide() says stop', async () => {
+    const server = startServer();
+    const client = createClient({ decide: () => 'stop' });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(10);
+    server.clients()[0]?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(5);
+    expect(client.state).toBe('closed');
+    expect(failed).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('fails when the WebSocket constructor throws', async () => {
+    class Throwing {
+      constructor() {
+        throw new SyntaxError('The URL is invalid');
+      }
+    }
+    const client = createClient({ WebSocket: Throwing as never });
+    await advance(1);
+    expect(client.state).toBe('failed');
+    expect(client.stats.lastError?.message).toMatch(/exception/);
+  });
+});
