@@ -3,12 +3,17 @@
 
 import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
-import { ConnectionFailedError, InvalidArgumentError } from './errors';
-import type { ResilientEvents, SendResult, State, Stats } from './events';
-import { type NormalizedOptions, normalizeOptions, type Options } from './options';
-import { defaultDecision, type Outcome } from './policy';
+import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
+import type { ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
+import { type Decision, defaultDecision, type Outcome } from './policy';
 import { byteSize, type SendData, SendQueue } from './queue';
-import { redactUrl, toWebSocketUrl } from './resolve/url';
+import type { Resolution } from './resolve/discovery';
+import { request } from './resolve/http';
+import { checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
+
+// Where an attempt connects, and how that was found.
+type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInfo, 'via'>;
 
 type WebSocketEventType = 'open' | 'message' | 'close' | 'error';
 type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => void) | null;
@@ -43,7 +48,18 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   readonly #options: NormalizedOptions;
   readonly #queue: SendQueue;
-  readonly #endpoint: string;
+  // The configured endpoint, or the resolver that finds one.
+  readonly #endpoint?: string;
+  readonly #resolver?: Resolver;
+  // The URL of the current or last attempt.
+  #url: string;
+  // A resolution reused for reconnects until it fails or expires.
+  #cache?: Target & { expiresAt: number };
+  // Bumped whenever pending async work (a resolution, an auth refresh) must be ignored.
+  #generation = 0;
+  #abort?: AbortController;
+  #preflightAnswered = false;
+  #authRefreshed = false;
   #socket?: WebSocket;
   // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
   #timer?: unknown;
@@ -54,16 +70,24 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   readonly #counters: Stats = { attempts: 0, reconnects: 0, retries: 0 };
 
   /**
-   * @param url ws:, wss:, or their http:/https: twins; relative URLs resolve against the page.
+   * @param url ws:, wss:, or their http:/https: twins (relative URLs resolve against the page);
+   *   or a {@link Resolver} that finds the endpoint before each attempt, such as {@link discover}.
    * @param protocols subprotocols, as for `WebSocket`; or the options, when there are none.
    * @param options see {@link Options}.
    * @throws InvalidArgumentError for a bad URL or option, or when no WebSocket exists.
    */
-  constructor(url: string | URL, protocols?: string | string[] | Options, options?: Options) {
+  constructor(url: string | URL | Resolver, protocols?: string | string[] | Options, options?: Options) {
     super();
     const given = typeof protocols === 'object' && !Array.isArray(protocols) ? protocols : { ...options, protocols };
     this.#options = normalizeOptions(given);
-    this.#endpoint = toWebSocketUrl(url, (globalThis as { location?: Location }).location?.href);
+    const base = (globalThis as { location?: Location }).location?.href;
+    const { preflightUrl } = this.#options;
+    if (preflightUrl !== undefined && !/^https?:/.test(new URL(preflightUrl, base).protocol)) {
+      throw new InvalidArgumentError('preflightUrl', `expected an http: or https: URL, got ${preflightUrl}`);
+    }
+    if (typeof url === 'function') this.#resolver = url;
+    else this.#endpoint = toWebSocketUrl(url, base);
+    this.#url = this.#endpoint ?? '';
     this.#queue = new SendQueue(
       this.#options.maxQueuedMessages,
       this.#options.maxQueuedBytes,
@@ -83,9 +107,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     return { ...this.#counters };
   }
 
-  /** The endpoint URL, as given (http(s) mapped to ws(s)). */
+  /**
+   * The URL of the current or last attempt: the endpoint as given (http(s) mapped to ws(s)), or
+   * where resolution led. `''` before a resolver has answered.
+   */
   get url(): string {
-    return this.#endpoint;
+    return this.#url;
   }
 
   /**
@@ -271,6 +298,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #detach(): void {
+    this.#generation++;
+    this.#abort?.abort();
     const socket = this.#socket;
     if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
     this.#socket = undefined;
@@ -285,17 +314,46 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #attempt(): void {
+    const generation = ++this.#generation;
+    const attempt = this.#counters.retries + 1;
+    const cached = this.#cache;
+    const resolved =
+      cached && this.#options.now() < cached.expiresAt ? { ...cached, cached: true } : this.#resolve(attempt);
+    if (resolved instanceof Promise) {
+      resolved.then((target) => generation === this.#generation && this.#open(target, attempt));
+    } else {
+      this.#open(resolved, attempt);
+    }
+  }
+
+  #open(resolved: Target | Outcome, attempt: number): void {
     const options = this.#options;
-    const url = this.#endpoint;
+    const counters = this.#counters;
+    if ('type' in resolved) return this.#settle(resolved);
+    const { url, protocols, maxAge } = resolved;
+    if (resolved.via !== 'direct') {
+      this.#cache = {
+        ...resolved,
+        expiresAt: maxAge === undefined ? Number.POSITIVE_INFINITY : options.now() + maxAge * 1000,
+      };
+    }
+    this.#url = url;
+    this.emit('resolved', {
+      via: resolved.via,
+      url: redactUrl(url),
+      redirected: resolved.redirected ?? false,
+      status: resolved.status,
+      maxAge,
+      cached: !!resolved.cached,
+    });
     this.#setState('connecting');
-    this.#counters.attempts++;
-    this.emit('connecting', { attempt: this.#counters.retries + 1, url: redactUrl(url) });
+    counters.attempts++;
+    this.emit('connecting', { attempt, url: redactUrl(url) });
     let socket: WebSocket;
     try {
-      socket = new options.WebSocket(url, options.protocols);
+      socket = new options.WebSocket(url, protocols ?? options.protocols);
     } catch (error) {
-      this.#settle({ type: 'exception', error });
-      return;
+      return this.#settle({ type: 'exception', error });
     }
     this.#socket = socket;
     if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;
@@ -308,8 +366,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     }, options.connectTimeout);
     socket.onopen = (event) => {
       this.#clearTimer();
-      if (this.#counters.openedAt !== undefined) this.#counters.reconnects++;
-      this.#counters.openedAt = options.now();
+      this.#authRefreshed = false;
+      if (counters.openedAt !== undefined) counters.reconnects++;
+      counters.openedAt = options.now();
       this.#setState('open');
       this.emit('open', event);
       // After the open listeners, so their re-authentication and resubscription go first.
@@ -329,43 +388,162 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     };
   }
 
+  // Asks HTTP or the resolver where to connect, when the options call for it. Returns the
+  // target, or the outcome that stands in the way.
+  #resolve(attempt: number): Target | Promise<Target | Outcome> {
+    const options = this.#options;
+    const resolver = this.#resolver;
+    const endpoint = this.#endpoint as string;
+    const outcome = this.#counters.lastOutcome;
+    const mode = options.preflight;
+    // Probe while the endpoint fails: after a failed handshake, and while HTTP keeps saying no.
+    const failing = outcome && outcome.type !== 'exception' && !(outcome.type === 'close' && outcome.opened);
+    const preflight = !resolver && options.fetch && (mode === 'always' || (mode === 'on-failure' && failing));
+    const direct: Target = { url: endpoint, via: 'direct' };
+    if (!resolver && !preflight) return direct;
+    return this.#ask(attempt, resolver, !!preflight, direct);
+  }
+
+  async #ask(
+    attempt: number,
+    resolver: Resolver | undefined,
+    preflight: boolean,
+    direct: Target,
+  ): Promise<Target | Outcome> {
+    const options = this.#options;
+    const endpoint = direct.url;
+    const outcome = this.#counters.lastOutcome;
+    const mode = options.preflight;
+    const probeUrl = options.preflightUrl ?? toHttpUrl(endpoint);
+    const via = resolver ? (resolver.via ?? 'custom') : 'preflight';
+    const controller = new AbortController();
+    this.#abort = controller;
+    this.#setState('resolving');
+    this.emit('resolving', { attempt, via, url: redactUrl(resolver ? (resolver.url ?? '') : probeUrl) });
+    this.#timer = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
+    const now = options.now();
+    const base = (globalThis as { location?: Location }).location?.href;
+    const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);
+    const check = (url: string) => checkTarget(url, base, secure, options.allowInsecure, options.allowedHosts);
+    try {
+      if (resolver) {
+        const fetcher = options.fetch as typeof fetch;
+        const result = await resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now });
+        const resolution = typeof result === 'string' ? { url: result } : result;
+        return { ...resolution, url: check(resolution.url), via };
+      }
+      const answer = await request(
+        options.fetch as typeof fetch,
+        probeUrl,
+        options.request ?? {},
+        controller.signal,
+        now,
+      );
+      this.#preflightAnswered = true;
+      const { status, retryAfter, maxAge } = answer;
+      const said: Outcome = {
+        type: 'http',
+        status,
+        url: redactUrl(answer.url),
+        dedicated: !!options.preflightUrl,
+        retryAfter,
+      };
+      const decision = this.#decide(said);
+      if (decision !== 'connect') return { ...said, decision } as Outcome;
+      // Under `always`, reuse the answer only for as long as the server said it may be.
+      const reuse = mode === 'always' ? (maxAge ?? 0) : maxAge;
+      return { url: check(answer.url), via, redirected: answer.redirected, status, maxAge: reuse };
+    } catch (thrown) {
+      const error = isResilientError(thrown, 'ResolveError')
+        ? (thrown as ResolveError)
+        : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
+      const { reason, status, url, retryAfter } = error;
+      if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
+      // A preflight that has never been answered says nothing (the server may just lack CORS).
+      if (preflight && reason === 'network' && !this.#preflightAnswered) return direct;
+      return { type: 'resolve', error };
+    } finally {
+      this.#clearTimer();
+    }
+  }
+
+  #decide(outcome: Outcome): Decision {
+    const suggested = defaultDecision(outcome);
+    return this.#options.decide?.(outcome, suggested) ?? suggested;
+  }
+
   // Decides what follows an outcome: the state changes first, then `close`, then the news.
-  #settle(outcome: Outcome, event?: CloseEvent): void {
+  #settle(outcome: Outcome & { decision?: Decision }, event?: CloseEvent): void {
     const options = this.#options;
     const counters = this.#counters;
-    if (this.#current === 'open' && options.now() - (counters.openedAt ?? 0) >= options.minUptime) {
+    const stable = this.#current === 'open' && options.now() - (counters.openedAt ?? 0) >= options.minUptime;
+    if (stable) {
       counters.retries = 0;
       this.#previousDelay = 0;
+    } else {
+      // The resolution did not hold up: ask again next time.
+      this.#cache = undefined;
     }
+    const { decision: decided, ...rest } = outcome;
+    outcome = rest as Outcome;
     counters.lastOutcome = outcome;
-    const suggested = defaultDecision(outcome);
-    const decision = options.decide?.(outcome, suggested) ?? suggested;
-    const fatal = decision === 'fatal';
-    let error: ConnectionFailedError | undefined;
+    const decision = decided ?? this.#decide(outcome);
+    let why = describe(outcome);
+    const fatal =
+      decision === 'fatal' ||
+      (decision === 'refresh-auth' && (!options.refreshAuth || this.#authRefreshed)) ||
+      (decision !== 'stop' && decision !== 'refresh-auth' && counters.retries >= options.maxRetries);
+    if (decision === 'refresh-auth' && this.#authRefreshed)
+      why += ', the second 401 in a row after refreshing credentials';
+    else if (decision === 'refresh-auth' && !options.refreshAuth)
+      why += ' and no refreshAuth option to renew credentials';
+    else if (decision !== 'fatal') why = `${counters.retries + 1} failed attempts in a row, the last ${why}`;
     if (decision === 'stop') {
       this.#setState('closed');
-    } else if (fatal || counters.retries >= options.maxRetries) {
-      const why = fatal
-        ? describe(outcome)
-        : `${counters.retries + 1} failed attempts in a row, the last ${describe(outcome)}`;
-      error = counters.lastError = new ConnectionFailedError(
-        `Gave up after ${why}`,
-        outcome,
-        redactUrl(this.#endpoint),
-      );
-      this.#setState('failed');
+    } else if (fatal) {
+      this.#fail(outcome, why, event);
+      return;
     } else {
       const attempt = ++counters.retries;
-      const delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
-      this.#previousDelay = delay;
+      let delay = 0;
+      if (decision === 'refresh-auth') {
+        this.#authRefreshed = true;
+        this.#cache = undefined;
+        const generation = this.#generation;
+        Promise.resolve(outcome)
+          .then(options.refreshAuth)
+          .then(
+            () => {
+              if (generation === this.#generation) this.#attempt();
+            },
+            (error) => {
+              if (generation === this.#generation) this.#fail(outcome, `refreshAuth threw ${error}`);
+            },
+          );
+      } else if (decision !== 'connect') {
+        delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
+        this.#previousDelay = delay;
+        const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
+        if (decision === 'reconnect-later' && retryAfter) {
+          // Never earlier than the server asked; a little later, so its clients do not return at once.
+          delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * (1 + options.random() / 5)));
+        }
+      }
       this.#setState('waiting');
-      this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
+      if (decision !== 'refresh-auth') this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
       if (event) this.emit('close', event);
       this.emit('reconnecting', { attempt, delay, reason: outcome });
       return;
     }
     if (event) this.emit('close', event);
-    if (error) this.emit('failed', error);
+  }
+
+  #fail(outcome: Outcome, why: string, event?: CloseEvent): void {
+    const error = new ConnectionFailedError(`Gave up after ${why}`, outcome, redactUrl(this.#url));
+    this.#counters.lastError = error;
+    this.#setState('failed');
+    if (event) this.emit('close', event);
+    this.emit('failed', error);
   }
 }
 

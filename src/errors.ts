@@ -29,19 +29,57 @@ export class InvalidArgumentError extends ResilientWebSocketError {
 }
 
 /**
- * The client stopped for good: a fatal close code (`outcome` says which), or `maxRetries` spent.
- * Emitted with `failed`. Reconnecting cannot fix it without a change: check the close code
- * against the server's documentation, then call `connect()` to start over.
+ * The client stopped for good: a fatal close code or HTTP status (`outcome` and `status` say
+ * which), a refused endpoint, a second 401 in a row, or `maxRetries` spent. Emitted with
+ * `failed`. Reconnecting cannot fix it without a change: check the status or close code against
+ * the server's documentation (a 401 needs fresh credentials, a 403 different ones), then call
+ * `connect()` to start over.
  */
 export class ConnectionFailedError extends ResilientWebSocketError {
   /** The last thing the server (or the network) did before the client gave up. */
   readonly outcome: Outcome;
+  /** The HTTP status, when the outcome was one. */
+  readonly status?: number;
   /** The URL of the last attempt, with secrets in its query redacted. */
   readonly url: string;
   constructor(message: string, outcome: Outcome, url: string) {
-    super(`${message}: ${url}`, 'ConnectionFailedError');
+    super(`${message}; endpoint ${url}`, 'ConnectionFailedError');
     this.outcome = outcome;
+    this.status = (outcome as { status?: number }).status;
     this.url = url;
+  }
+}
+
+/**
+ * Resolving the endpoint failed before any WebSocket was opened. `reason` says how:
+ * - `network`: the request failed or timed out. In a browser a missing CORS header on any hop
+ *   looks the same: check Access-Control-Allow-Origin on every redirect.
+ * - `invalid`: a discovery answer or resolver result was not usable (bad JSON, no url, too big).
+ * - `refused`: the target is not allowed: a downgrade from wss: to ws:, or a host outside
+ *   `allowedHosts`.
+ * - `status`: a resolver answered with an HTTP status (in `status`) that is not a go-ahead.
+ */
+export class ResolveError extends ResilientWebSocketError {
+  readonly reason: 'network' | 'invalid' | 'refused' | 'status';
+  /** The URL concerned, with secrets redacted. */
+  readonly url: string;
+  /** With reason `status`: the HTTP status and the Retry-After in ms, when sent. */
+  readonly status?: number;
+  readonly retryAfter?: number;
+  constructor(
+    message: string,
+    reason: ResolveError['reason'],
+    url: string,
+    cause?: unknown,
+    status?: number,
+    retryAfter?: number,
+  ) {
+    super(message, 'ResolveError');
+    this.reason = reason;
+    this.url = url;
+    this.cause = cause;
+    this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 

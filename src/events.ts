@@ -6,11 +6,11 @@ import type { SendData } from './queue';
 
 /**
  * Where the client is in its lifecycle:
- * `idle → connecting → open → waiting → connecting → …`, ending in `closed` (the app called
+ * `idle → (resolving →) connecting → open → waiting → (resolving →) connecting → …`, ending in `closed` (the app called
  * `close()`; `closing` until the socket has closed) or `failed` (a fatal outcome, or
  * `maxRetries` spent).
  */
-export type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed' | 'failed';
+export type State = 'idle' | 'resolving' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed' | 'failed';
 
 /** Counters and timestamps, readable at any time as `ws.stats`. */
 export interface Stats {
@@ -46,10 +46,33 @@ export interface DropInfo {
   reason: 'overflow' | 'closed';
 }
 
+/** The payload of the `resolved` event: where the next attempt connects, and how that was found. */
+export interface ResolvedInfo {
+  /**
+   * `direct`: the endpoint as given; `preflight`: where an HTTP GET of the endpoint (or
+   * `preflightUrl`) ended after redirects; `discovery`: a discovery answer; `custom`: a resolver.
+   */
+  via: 'direct' | 'preflight' | 'discovery' | 'custom';
+  /** The WebSocket URL, secrets redacted. */
+  url: string;
+  /** Whether the preflight followed redirects. */
+  redirected: boolean;
+  /** The preflight's HTTP status, when there was one. */
+  status?: number;
+  /** For how many seconds the answer may be reused; undefined: until a connection fails. */
+  maxAge?: number;
+  /** Whether this is an earlier answer reused, at no extra round trip. */
+  cached: boolean;
+}
+
 /** Every event, with its listener's arguments. */
 export interface ResilientEvents {
   /** The state changed. */
   state: [state: State, previous: State];
+  /** HTTP or a resolver is being asked where to connect. */
+  resolving: [info: { attempt: number; via: ResolvedInfo['via']; url: string }];
+  /** The endpoint for the next handshake is known. */
+  resolved: [info: ResolvedInfo];
   /** A handshake is starting. `attempt` counts attempts in a row, from 1. */
   connecting: [info: { attempt: number; url: string }];
   /** A connection opened. Re-authenticate and resubscribe here: queued messages go after. */

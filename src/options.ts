@@ -4,6 +4,9 @@ import type { Jitter } from './backoff';
 import { InvalidArgumentError } from './errors';
 import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
+import type { Resolution } from './resolve/discovery';
+import type { RequestSettings } from './resolve/http';
+import type { HostRule } from './resolve/url';
 
 /** The constructor of a WebSocket implementation (the browser's, or the `ws` package's). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -13,6 +16,32 @@ export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
+
+/** What a {@link Resolver} is given for each attempt. */
+export interface ResolveContext {
+  /** Attempts in a row, from 1. */
+  attempt: number;
+  /** What ended the previous attempt, if any. */
+  outcome?: Outcome;
+  /** Aborted when `resolveTimeout` passes or the app closes or reconnects. */
+  signal: AbortSignal;
+  /** The `fetch` option (or the global fetch). */
+  fetch: typeof fetch;
+  /** The `now` option's current time. */
+  now: number;
+}
+
+/**
+ * Finds the endpoint before an attempt: returns a WebSocket URL or a {@link Resolution}. Throw a
+ * `ResolveError` with reason `status` to report an HTTP status to the policy; anything else
+ * thrown counts as a network failure.
+ */
+export type Resolver = ((context: ResolveContext) => Promise<string | Resolution> | string | Resolution) & {
+  /** How `resolved` reports it: `discovery` for {@link discover}, else `custom`. */
+  via?: 'discovery' | 'custom';
+  /** The URL it asks, when it has one: a secure one forbids ws: answers (see `allowInsecure`). */
+  url?: string;
+};
 
 /** Options of {@link ResilientWebSocket}. Every one is optional. */
 export interface Options {
@@ -77,6 +106,62 @@ export interface Options {
    */
   decide?: (outcome: Outcome, suggested: Decision) => Decision | undefined;
   /**
+   * When to ask HTTP about the endpoint before opening a WebSocket, for a URL endpoint (a
+   * resolver function always runs). HTTP sees what the browser's WebSocket hides: redirects
+   * (followed; the final URL is connected to) and statuses (401, 403, 404, 429, 503…).
+   * - `on-failure`: connect directly; after a failed handshake, GET the endpoint's http(s) twin
+   *   to learn why, and keep probing with HTTP while it is down. Costs nothing when all is well.
+   * - `always`: before every attempt without a reusable answer; for load-balancer steering.
+   * - `never`: plain WebSocket attempts only.
+   * @default 'on-failure'
+   */
+  preflight?: 'on-failure' | 'always' | 'never';
+  /**
+   * An http(s) URL to preflight instead of the endpoint's twin. Its final URL after redirects
+   * is connected to, and its statuses are strong evidence (a 404 there is fatal).
+   * @default undefined (the endpoint's http(s) twin)
+   */
+  preflightUrl?: string;
+  /**
+   * Method, headers, credentials and body of preflight requests. Discovery takes its own.
+   * @default undefined (a GET with fetch's defaults)
+   */
+  request?: RequestSettings;
+  /**
+   * How long a preflight or resolver may take, in ms, before it is aborted and counted as a
+   * network failure.
+   * @default 5000
+   */
+  resolveTimeout?: number;
+  /**
+   * The fetch implementation for preflight and discovery.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * Hosts a resolved endpoint may name: exact lowercase hostnames, `*.example.com` for
+   * subdomains, or a predicate. Anything else is refused with a `ResolveError` (fatal).
+   * @default undefined (any host)
+   */
+  allowedHosts?: HostRule;
+  /**
+   * Allow a resolved endpoint to downgrade from a secure origin (wss:, https:) to ws:.
+   * @default false
+   */
+  allowInsecure?: boolean;
+  /**
+   * The longest wait, in ms, that a Retry-After can impose.
+   * @default 300000
+   */
+  maxRetryAfter?: number;
+  /**
+   * Called on a 401 answer or a 4401 close, before one immediate retry; refresh the credentials
+   * the endpoint or resolver uses here. A second 401 in a row is fatal. If it throws, the
+   * client fails.
+   * @default undefined (a 401 is fatal)
+   */
+  refreshAuth?: (outcome: Outcome) => Promise<void> | void;
+  /**
    * At most this many messages wait in the queue while the connection is not open.
    * @default 1000
    */
@@ -122,6 +207,10 @@ export const defaults = {
   maxQueuedMessages: 1_000,
   maxQueuedBytes: 1_048_576,
   queueOverflow: 'reject' as OverflowPolicy,
+  preflight: 'on-failure' as NonNullable<Options['preflight']>,
+  resolveTimeout: 5_000,
+  allowInsecure: false,
+  maxRetryAfter: 300_000,
 };
 
 /** Options with every default filled in. */
@@ -131,6 +220,7 @@ export type NormalizedOptions = typeof defaults &
     timers: Timers;
     now: () => number;
     random: () => number;
+    fetch?: typeof fetch;
   };
 
 function check(name: string, ok: boolean, expected: string, value: unknown): void {
@@ -140,7 +230,14 @@ function check(name: string, ok: boolean, expected: string, value: unknown): voi
 /** Fills in defaults and rejects bad values with an {@link InvalidArgumentError} naming the option. */
 export function normalizeOptions(options: Options = {}): NormalizedOptions {
   const merged = { ...defaults, ...options };
-  for (const key of ['connectTimeout', 'initialDelay', 'maxDelay', 'minUptime'] as const) {
+  for (const key of [
+    'connectTimeout',
+    'initialDelay',
+    'maxDelay',
+    'minUptime',
+    'resolveTimeout',
+    'maxRetryAfter',
+  ] as const) {
     check(key, Number.isFinite(merged[key]) && merged[key] >= 0, 'a finite number ≥ 0', merged[key]);
   }
   for (const key of ['maxRetries', 'maxQueuedMessages', 'maxQueuedBytes'] as const) {
@@ -166,6 +263,12 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
     merged.jitter,
   );
   check(
+    'preflight',
+    ['on-failure', 'always', 'never'].includes(merged.preflight),
+    "'on-failure', 'always' or 'never'",
+    merged.preflight,
+  );
+  check(
     'queueOverflow',
     ['reject', 'drop-oldest'].includes(merged.queueOverflow),
     "'reject' or 'drop-oldest'",
@@ -188,5 +291,6 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
     },
     now: options.now ?? (() => Date.now()),
     random: options.random ?? (() => Math.random()),
+    fetch: options.fetch ?? (globalThis.fetch && ((input, init) => globalThis.fetch(input, init))),
   };
 }

@@ -1,32 +1,44 @@
-// What the client does after each thing that can end an attempt: one table from outcome to
-// decision, with one comment per row, and the lookup that applies it.
+// What the client does after each thing the server or the network can say: one table from
+// outcome to decision, HTTP statuses and close codes side by side, one comment per row.
+
+import type { ResolveError } from './errors';
 
 /**
- * Something that ended a connection attempt or an open connection.
+ * Something that ended an attempt, an open connection, or a resolution step.
  * - `close`: the socket closed; `opened` says whether it had opened (false: a failed handshake,
  *   which a browser always reports as 1006).
  * - `timeout`: the handshake did not finish within `connectTimeout`; the socket was aborted.
  * - `exception`: the WebSocket constructor threw (a blocked port, mixed content, a bad URL).
+ * - `http`: a preflight, discovery or resolver request answered `status`. `dedicated` is false
+ *   for a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade".
+ *   `retryAfter` is in ms, when the server sent a readable Retry-After.
+ * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
  */
 export type Outcome =
   | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
   | { type: 'timeout' }
-  | { type: 'exception'; error: unknown };
+  | { type: 'exception'; error: unknown }
+  | { type: 'http'; status: number; url: string; dedicated: boolean; retryAfter?: number }
+  | { type: 'resolve'; error: ResolveError };
 
 /**
  * What to do about an {@link Outcome}.
+ * - `connect`: go ahead and open the WebSocket (after an HTTP answer: at the resolved URL).
  * - `reconnect`: wait the backoff delay, then try again.
- * - `reconnect-later`: the server is overloaded or rate-limiting: wait the longer of what it
- *   asked for and the backoff delay.
+ * - `reconnect-later`: the server is overloaded or rate-limiting: wait the longer of its
+ *   Retry-After and the backoff delay (capped by `maxRetryAfter`).
+ * - `refresh-auth`: call `refreshAuth` once and retry at once; a second one in a row is fatal.
  * - `fatal`: stop and emit `failed`; trying again cannot help.
  * - `stop`: stop quietly, as if the app had called `close()`.
  */
-export type Decision = 'reconnect' | 'reconnect-later' | 'fatal' | 'stop';
+export type Decision = 'connect' | 'reconnect' | 'reconnect-later' | 'refresh-auth' | 'fatal' | 'stop';
 
 /**
- * The default decisions, keyed by `close:<code>`, `timeout` or `exception`; `close:*` covers the
- * codes not listed. The app's own `close()` never reaches this table: it always stops.
- * Override single rows with the `decide` option. Codes: RFC 6455 §7.4.1 and the IANA registry.
+ * The default decisions. Keys: `close:<code>`, `http:<status>`, `resolve:<reason>`, `timeout`,
+ * `exception`; `http:4xx` and `http:5xx` cover a status class, `close:*` and `http:*` the rest; a
+ * `:probe` suffix is for answers to a GET on the WebSocket URL itself (weak evidence). The app's
+ * own `close()` never reaches this table: it always stops. Override rows with the `decide`
+ * option. Close codes: RFC 6455 §7.4 and the IANA registry; statuses: RFC 9110.
  */
 export const defaultPolicy: Readonly<Record<string, Decision>> = {
   // Normal closure. Servers and load balancers close with 1000 on deploys and idle cuts.
@@ -53,26 +65,69 @@ export const defaultPolicy: Readonly<Record<string, Decision>> = {
   'close:1013': 'reconnect-later',
   // Bad gateway: the proxy could not reach the backend.
   'close:1014': 'reconnect',
-  // Application codes in common use (HTTP status + 4000): unauthorized, forbidden, not found.
-  'close:4401': 'fatal',
+  // Application codes in common use, HTTP status + 4000. Unauthorized: fresh credentials may help.
+  'close:4401': 'refresh-auth',
+  // Forbidden, not found: the same credentials and URL will be refused again.
   'close:4403': 'fatal',
   'close:4404': 'fatal',
   // Too many requests.
   'close:4429': 'reconnect-later',
   // Any other code, including 1005 (no status) and private 4xxx codes: keep the connection alive.
   'close:*': 'reconnect',
+  // The endpoint is there: 2xx, or 426 Upgrade Required, what a plain GET to a WebSocket server gets.
+  'http:2xx': 'connect',
+  'http:426': 'connect',
+  // Unauthorized: refresh the credentials once, then retry at once.
+  'http:401': 'refresh-auth',
+  // Forbidden, gone, unavailable for legal reasons: the server's answer will not change.
+  'http:403': 'fatal',
+  'http:410': 'fatal',
+  'http:451': 'fatal',
+  // Not found from a dedicated preflight or discovery URL: the endpoint is not there.
+  'http:404': 'fatal',
+  // Not found, bad request, not allowed from a GET on the WebSocket URL: many servers answer a
+  // non-upgrade GET this way. The server is up; let the WebSocket handshake tell.
+  'http:404:probe': 'connect',
+  'http:4xx:probe': 'connect',
+  // Request timeout: try again.
+  'http:408': 'reconnect',
+  // Too many requests, service unavailable: wait at least Retry-After.
+  'http:429': 'reconnect-later',
+  'http:503': 'reconnect-later',
+  // Any other client error from a dedicated URL: the request itself is wrong.
+  'http:4xx': 'fatal',
+  // Other server errors: transient more often than not.
+  'http:5xx': 'reconnect',
+  // Anything else (1xx, a 3xx that was not followed): back off and ask again.
+  'http:*': 'reconnect',
+  // The request failed: network down, DNS, or a CORS refusal (a browser hides which).
+  'resolve:network': 'reconnect',
+  // A discovery answer or resolver result was unusable: it may be a transient server fault.
+  'resolve:invalid': 'reconnect',
+  // The resolved target is a downgrade or outside allowedHosts: never connect there.
+  'resolve:refused': 'fatal',
   // The handshake hung past connectTimeout: the host may be overloaded or the network lossy.
   timeout: 'reconnect',
   // The constructor threw: the URL or the page forbids this connection; it will throw again.
   exception: 'fatal',
 };
 
-/** The table key for an outcome, e.g. `close:1006`. */
-export function policyKey(outcome: Outcome): string {
-  return outcome.type === 'close' ? `close:${outcome.code}` : outcome.type;
+/** The table keys for an outcome, most specific first, e.g. `http:404:probe`, `http:404`, … */
+export function policyKeys(outcome: Outcome): string[] {
+  if (outcome.type === 'close') return [`close:${outcome.code}`, 'close:*'];
+  if (outcome.type === 'resolve') return [`resolve:${outcome.error.reason}`];
+  if (outcome.type !== 'http') return [outcome.type];
+  const { status, dedicated } = outcome;
+  const group = `${String(status)[0]}xx`;
+  const keys = [`http:${status}`, `http:${group}`, 'http:*'];
+  return dedicated ? keys : [`http:${status}:probe`, keys[0], `http:${group}:probe`, ...keys.slice(1)];
 }
 
-/** The default decision for an outcome: its row in {@link defaultPolicy}, else its class row. */
+/** The default decision for an outcome: its first matching row in {@link defaultPolicy}. */
 export function defaultDecision(outcome: Outcome): Decision {
-  return defaultPolicy[policyKey(outcome)] ?? defaultPolicy[`${outcome.type}:*`] ?? 'reconnect';
+  for (const key of policyKeys(outcome)) {
+    const decision = defaultPolicy[key];
+    if (decision) return decision;
+  }
+  return 'reconnect';
 }

@@ -1,7 +1,7 @@
 // URL rules: which schemes are accepted, how http(s) maps to ws(s), and how secrets in a URL
 // are hidden before it reaches an error, an event or a log.
 
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, ResolveError } from '../errors';
 
 const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
 
@@ -25,6 +25,44 @@ export function toWebSocketUrl(input: string | URL, base?: string, argument = 'u
   if (url.hash) throw new InvalidArgumentError(argument, 'a WebSocket URL cannot have a #fragment');
   url.protocol = scheme;
   return url.href;
+}
+
+/** Which hosts resolved endpoints may name: exact hostnames, `*.suffix` for subdomains, or a predicate. */
+export type HostRule = string[] | ((hostname: string) => boolean);
+
+/**
+ * Checks a resolved endpoint before any socket opens: a WebSocket URL (relative to `base`), no
+ * downgrade from a secure origin unless `allowInsecure`, and a host that `allowedHosts` admits.
+ * Throws a {@link ResolveError}: `invalid` for a bad URL, `refused` for a forbidden target.
+ */
+export function checkTarget(
+  input: string,
+  base: string | undefined,
+  secure: boolean,
+  allowInsecure: boolean,
+  allowedHosts?: HostRule,
+): string {
+  let url: string;
+  try {
+    url = toWebSocketUrl(input, base, 'resolved url');
+  } catch (error) {
+    throw new ResolveError((error as Error).message, 'invalid', redactUrl(input), error);
+  }
+  const { protocol, hostname } = new URL(url);
+  const refuse = (why: string) => new ResolveError(`Refused ${redactUrl(url)}: ${why}`, 'refused', redactUrl(url));
+  if (secure && protocol === 'ws:' && !allowInsecure) throw refuse('a downgrade to ws: (set allowInsecure to permit)');
+  const allowed =
+    !allowedHosts ||
+    (typeof allowedHosts === 'function'
+      ? allowedHosts(hostname)
+      : allowedHosts.some((rule) => (rule.startsWith('*.') ? hostname.endsWith(rule.slice(1)) : hostname === rule)));
+  if (!allowed) throw refuse(`${hostname} is not in allowedHosts`);
+  return url;
+}
+
+/** The http(s) twin of a ws(s) URL, for preflight requests. */
+export function toHttpUrl(url: string): string {
+  return url.replace(/^ws/, 'http');
 }
 
 /** Query parameters whose values are hidden by {@link redactUrl}. */

@@ -20,7 +20,12 @@ export function startServer(options?: ConstructorParameters<typeof Server>[1]): 
 
 /** A client on the mock server with a fixed random of 0.5, closed after the test. */
 export function createClient(options: Options = {}): ResilientWebSocket {
-  const client = new ResilientWebSocket(url, { WebSocket: MockSocket, random: () => 0.5, ...options });
+  const client = new ResilientWebSocket(url, {
+    WebSocket: MockSocket,
+    random: () => 0.5,
+    preflight: 'never',
+    ...options,
+  });
   clients.push(client);
   return client;
 }

@@ -13,7 +13,8 @@ describe('default policy', () => {
       'reconnect',
     ]),
     ...[1013, 4429].map((code): [Outcome, Decision] => [close(code), 'reconnect-later']),
-    ...[1002, 1003, 1007, 1008, 1010, 4401, 4403, 4404].map((code): [Outcome, Decision] => [close(code), 'fatal']),
+    ...[1002, 1003, 1007, 1008, 1010, 4403, 4404].map((code): [Outcome, Decision] => [close(code), 'fatal']),
+    [close(4401), 'refresh-auth'],
     [{ type: 'timeout' }, 'reconnect'],
     [{ type: 'exception', error: new SyntaxError('bad') }, 'fatal'],
   ];
