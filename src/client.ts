@@ -414,17 +414,25 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const endpoint = direct.url;
     const outcome = this.#counters.lastOutcome;
     const mode = options.preflight;
-    const probeUrl = options.preflightUrl ?? toHttpUrl(endpoint);
+    const probeUrl = resolver ? (resolver.url ?? '') : (options.preflightUrl ?? toHttpUrl(endpoint));
     const via = resolver ? (resolver.via ?? 'custom') : 'preflight';
     const controller = new AbortController();
     this.#abort = controller;
     this.#setState('resolving');
-    this.emit('resolving', { attempt, via, url: redactUrl(resolver ? (resolver.url ?? '') : probeUrl) });
+    this.emit('resolving', { attempt, via, url: redactUrl(probeUrl) });
     this.#timer = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
     const now = options.now();
     const base = (globalThis as { location?: Location }).location?.href;
     const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);
-    const check = (url: string) => checkTarget(url, base, secure, options.allowInsecure, options.allowedHosts);
+    const check = (url: string) =>
+      checkTarget(
+        url,
+        redactUrl(probeUrl) || 'the resolver',
+        base,
+        secure,
+        options.allowInsecure,
+        options.allowedHosts,
+      );
     try {
       if (resolver) {
         const fetcher = options.fetch as typeof fetch;
@@ -548,7 +556,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 }
 
 function describe(outcome: Outcome): string {
-  return outcome.type === 'close'
-    ? `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`
-    : `a connect ${outcome.type}`;
+  const { type } = outcome;
+  if (type === 'close') return `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`;
+  if (type === 'http') return `HTTP ${outcome.status} from ${outcome.url}`;
+  if (type === 'resolve') return outcome.error.message;
+  return type === 'timeout' ? 'a connect timeout' : `the WebSocket constructor threw ${outcome.error}`;
 }

@@ -7,11 +7,21 @@
 export type { BackoffSettings, Jitter } from './backoff';
 export { backoffDelay } from './backoff';
 export { ResilientWebSocket } from './client';
-export { ConnectionFailedError, InvalidArgumentError, isResilientError, ResilientWebSocketError } from './errors';
-export type { DropInfo, ResilientEvents, SendResult, State, Stats } from './events';
-export type { Options, Timers, WebSocketConstructor } from './options';
+export {
+  ConnectionFailedError,
+  InvalidArgumentError,
+  isResilientError,
+  ResilientWebSocketError,
+  ResolveError,
+} from './errors';
+export type { DropInfo, ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+export type { Options, ResolveContext, Resolver, Timers, WebSocketConstructor } from './options';
 export { defaults } from './options';
 export type { Decision, Outcome } from './policy';
-export { defaultDecision, defaultPolicy } from './policy';
+export { defaultDecision, defaultPolicy, policyKeys } from './policy';
 export type { OverflowPolicy, SendData } from './queue';
+export type { DiscoveryOptions, DiscoveryParser, Resolution } from './resolve/discovery';
+export { discover, parseDiscovery } from './resolve/discovery';
+export type { RequestSettings } from './resolve/http';
+export type { HostRule } from './resolve/url';
 export { redactUrl } from './resolve/url';

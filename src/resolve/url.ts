@@ -31,12 +31,13 @@ export function toWebSocketUrl(input: string | URL, base?: string, argument = 'u
 export type HostRule = string[] | ((hostname: string) => boolean);
 
 /**
- * Checks a resolved endpoint before any socket opens: a WebSocket URL (relative to `base`), no
+ * Checks an endpoint that `source` (a URL or resolver, for messages) gave, before any socket opens: a WebSocket URL (relative to `base`), no
  * downgrade from a secure origin unless `allowInsecure`, and a host that `allowedHosts` admits.
  * Throws a {@link ResolveError}: `invalid` for a bad URL, `refused` for a forbidden target.
  */
 export function checkTarget(
   input: string,
+  source: string,
   base: string | undefined,
   secure: boolean,
   allowInsecure: boolean,
@@ -46,7 +47,12 @@ export function checkTarget(
   try {
     url = toWebSocketUrl(input, base, 'resolved url');
   } catch (error) {
-    throw new ResolveError((error as Error).message, 'invalid', redactUrl(input), error);
+    throw new ResolveError(
+      `${source} gave an unusable endpoint: ${(error as Error).message}`,
+      'invalid',
+      source,
+      error,
+    );
   }
   const { protocol, hostname } = new URL(url);
   const refuse = (why: string) => new ResolveError(`Refused ${redactUrl(url)}: ${why}`, 'refused', redactUrl(url));

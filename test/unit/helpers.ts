@@ -11,12 +11,17 @@ export const MockSocket = MockWebSocket as unknown as WebSocketConstructor;
 const servers: Server[] = [];
 const clients: ResilientWebSocket[] = [];
 
-/** Starts a mock server at `url`, stopped after the test. */
-export function startServer(options?: ConstructorParameters<typeof Server>[1]): Server {
-  const server = new Server(url, { mock: false, ...options });
+type ServerOptions = ConstructorParameters<typeof Server>[1];
+
+/** Starts a mock server at `url` (or `at` another), stopped after the test. */
+export function startServer(options?: ServerOptions): Server {
+  return startServer.at(url, options);
+}
+startServer.at = (at: string, options?: ServerOptions): Server => {
+  const server = new Server(at, { mock: false, ...options });
   servers.push(server);
   return server;
-}
+};
 
 /** A client on the mock server with a fixed random of 0.5, closed after the test. */
 export function createClient(options: Options = {}): ResilientWebSocket {

@@ -86,6 +86,6 @@ describe('the client follows the policy', () => {
     const client = createClient({ WebSocket: Throwing as never });
     await advance(1);
     expect(client.state).toBe('failed');
-    expect(client.stats.lastError?.message).toMatch(/exception/);
+    expect(client.stats.lastError?.message).toMatch(/constructor threw SyntaxError: The URL is invalid/);
   });
 });

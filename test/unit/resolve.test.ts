@@ -1,0 +1,464 @@
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import {
+  ConnectionFailedError,
+  discover,
+  type Options,
+  ResilientWebSocket,
+  type ResolveContext,
+  type ResolvedInfo,
+  ResolveError,
+  type Resolver,
+} from '../../src';
+import { parseRetryAfter } from '../../src/resolve/http';
+import { advance, MockSocket, record, startServer, useFakeClock } from './helpers';
+
+useFakeClock();
+
+interface Answer {
+  status?: number;
+  /** The final URL after redirects; defaults to the requested URL. */
+  url?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A fetch that answers each request with the next entry (the last one repeats), and logs requests. */
+function fakeFetch(...answers: (Answer | Error)[]) {
+  const requests: string[] = [];
+  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const requested = String(input);
+    requests.push(requested);
+    const next = answers.length > 1 ? answers.shift() : answers[0];
+    if (next instanceof Error) throw next;
+    if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+    const response = new Response(next?.body ?? '', { status: next?.status ?? 200, headers: next?.headers });
+    const url = next?.url ?? requested;
+    return Object.defineProperties(response, {
+      url: { value: url },
+      redirected: { value: url !== requested },
+    });
+  });
+  return { fetch: fetch as unknown as typeof globalThis.fetch, requests, mock: fetch };
+}
+
+function client(url: string | Resolver, options: Options = {}) {
+  const ws = new ResilientWebSocket(url, { WebSocket: MockSocket, random: () => 0.5, ...options });
+  onTestFinished(() => ws.close());
+  return ws;
+}
+
+const refusedFetch = () => new TypeError('Failed to fetch');
+
+describe('preflight on failure (the default)', () => {
+  it('costs nothing on the happy path', async () => {
+    startServer();
+    const { fetch, requests } = fakeFetch({ status: 426 });
+    const ws = client('ws://localhost:1234/', { fetch });
+    await advance(10);
+    expect(ws.state).toBe('open');
+    expect(requests).toEqual([]);
+  });
+
+  it('after a failed handshake, follows the redirect chain and connects where it ended', async () => {
+    startServer({ verifyClient: () => false });
+    const moved = startServer.at('ws://localhost:2345/ws');
+    const { fetch, requests } = fakeFetch({ status: 426, url: 'http://localhost:2345/ws' });
+    const ws = client('ws://localhost:1234/', { fetch });
+    const resolved = record(ws, 'resolved');
+    await advance(10);
+    expect(ws.state).toBe('waiting');
+    await advance(600);
+    expect(requests).toEqual(['http://localhost:1234/']);
+    expect(ws.state).toBe('open');
+    expect(ws.url).toBe('ws://localhost:2345/ws');
+    expect(moved.clients()).toHaveLength(1);
+    expect(resolved.map(([, info]) => info)).toEqual([
+      { via: 'direct', url: 'ws://localhost:1234/', redirected: false, cached: false },
+      { via: 'preflight', url: 'ws://localhost:2345/ws', redirected: true, status: 426, cached: false },
+    ]);
+  });
+
+  it('opens no WebSocket while a preflight that answered before now fails, and connects once it answers', async () => {
+    startServer({ verifyClient: () => false });
+    const { fetch, requests } = fakeFetch({ status: 503 }, refusedFetch(), refusedFetch(), { status: 426 });
+    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100 });
+    const connecting = record(ws, 'connecting');
+    for (let i = 0; i < 100 && requests.length < 3; i++) await advance(50);
+    // One direct attempt; then, while HTTP says 503 or stops answering, no WebSocket at all.
+    expect(requests).toHaveLength(3);
+    expect(connecting).toHaveLength(1);
+    for (let i = 0; i < 100 && requests.length < 4; i++) await advance(50);
+    await advance(5);
+    expect(connecting).toHaveLength(2);
+  });
+
+  it('connects anyway when the preflight never answered (the server may only lack CORS)', async () => {
+    startServer({ verifyClient: () => false });
+    const { fetch, requests } = fakeFetch(refusedFetch());
+    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100 });
+    const connecting = record(ws, 'connecting');
+    await advance(2_000);
+    expect(requests.length).toBeGreaterThan(1);
+    expect(connecting.length).toBe(requests.length + 1);
+  });
+});
+
+describe('preflight always', () => {
+  it('asks before the first attempt and reuses a max-age answer for reconnects', async () => {
+    const server = startServer.at('ws://localhost:2345/ws');
+    const { fetch, requests } = fakeFetch({
+      status: 200,
+      url: 'http://localhost:2345/ws',
+      headers: { 'cache-control': 'max-age=60' },
+    });
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
+    const resolved = record(ws, 'resolved');
+    await advance(10);
+    expect(ws.state).toBe('open');
+    await advance(2000);
+    server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
+    await advance(1000);
+    expect(ws.state).toBe('open');
+    expect(requests).toHaveLength(1);
+    expect((resolved[1]![1] as ResolvedInfo).cached).toBe(true);
+    // After max-age the answer is asked for again.
+    await advance(60_000);
+    server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
+    await advance(1000);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('asks again before every attempt when the answer gave no max-age', async () => {
+    const server = startServer();
+    const { fetch, requests } = fakeFetch({ status: 200 });
+    client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
+    await advance(2000);
+    server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
+    await advance(1000);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('drops a reused answer at the first failed handshake', async () => {
+    startServer.at('ws://localhost:2345/ws', { verifyClient: () => false });
+    const { fetch, requests } = fakeFetch({
+      status: 200,
+      url: 'http://localhost:2345/ws',
+      headers: { 'cache-control': 'max-age=600' },
+    });
+    client('ws://localhost:1234/', { fetch, preflight: 'always', initialDelay: 100, maxDelay: 100 });
+    await advance(350);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('what HTTP says', () => {
+  async function failAfter(answer: Answer, options: Options = {}) {
+    startServer();
+    const { fetch, requests } = fakeFetch(answer);
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', ...options });
+    const failed = vi.fn();
+    ws.on('failed', failed);
+    await advance(10_000);
+    return { ws, failed, requests };
+  }
+
+  it.each([403, 410, 451])('fails on %i after one request, with a typed error carrying the status', async (status) => {
+    const { ws, failed, requests } = await failAfter({ status });
+    expect(ws.state).toBe('failed');
+    expect(requests).toHaveLength(1);
+    expect(ws.stats.attempts).toBe(0);
+    const error = failed.mock.calls[0]?.[0] as ConnectionFailedError;
+    expect(error).toBeInstanceOf(ConnectionFailedError);
+    expect(error.status).toBe(status);
+    expect(error.message).toContain(`HTTP ${status} from http://localhost:1234/`);
+  });
+
+  it('fails on 404 from a dedicated preflight URL', async () => {
+    const { ws, failed } = await failAfter({ status: 404 }, { preflightUrl: 'http://localhost:1234/ready' });
+    expect(ws.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].status).toBe(404);
+  });
+
+  it.each([400, 404, 405])(
+    'connects after %i from a GET on the WebSocket URL itself, and reports it',
+    async (status) => {
+      startServer();
+      const { fetch } = fakeFetch({ status });
+      const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+      const resolved = record(ws, 'resolved');
+      await advance(10);
+      expect(ws.state).toBe('open');
+      expect(resolved[0]?.[1]).toMatchObject({ via: 'preflight', status });
+    },
+  );
+
+  it('backs off on 500 and asks again', async () => {
+    startServer();
+    const { fetch, requests } = fakeFetch({ status: 500 }, { status: 200 });
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    const reconnecting = record(ws, 'reconnecting');
+    await advance(10);
+    expect(reconnecting[0]?.[1]).toMatchObject({ delay: 500, reason: { type: 'http', status: 500 } });
+    await advance(600);
+    expect(requests).toHaveLength(2);
+    expect(ws.state).toBe('open');
+  });
+
+  it.each([
+    ['delta-seconds', '3'],
+    ['an HTTP-date', new Date(Date.UTC(2030, 0, 1, 0, 0, 3)).toUTCString()],
+  ])('waits at least Retry-After given as %s on 503, never attempting earlier', async (_, retryAfter) => {
+    vi.setSystemTime(Date.UTC(2030, 0, 1, 0, 0, 0));
+    startServer();
+    const { fetch, requests } = fakeFetch({ status: 503, headers: { 'retry-after': retryAfter } }, { status: 200 });
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    await advance(2999);
+    expect(requests).toHaveLength(1);
+    expect(ws.stats.attempts).toBe(0);
+    // 3 s, plus at most a fifth for spread (random 0.5 → 10 %).
+    await advance(290);
+    expect(requests).toHaveLength(1);
+    await advance(20);
+    expect(requests).toHaveLength(2);
+    expect(ws.state).toBe('open');
+  });
+
+  it('caps a long Retry-After at maxRetryAfter', async () => {
+    startServer();
+    const { fetch, requests } = fakeFetch({ status: 429, headers: { 'retry-after': '86400' } }, { status: 200 });
+    client('ws://localhost:1234/', { fetch, preflight: 'always', maxRetryAfter: 60_000 });
+    await advance(60_010);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('on 401 refreshes credentials once and retries at once; a second 401 in a row is fatal', async () => {
+    startServer();
+    const { fetch, requests } = fakeFetch({ status: 401 });
+    const refreshAuth = vi.fn();
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
+    const failed = vi.fn();
+    ws.on('failed', failed);
+    await advance(10);
+    expect(refreshAuth).toHaveBeenCalledOnce();
+    expect(requests).toHaveLength(2);
+    expect(ws.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].message).toMatch(/second 401 in a row/);
+  });
+
+  it('on 401 connects when the refreshed credentials work, and may refresh again after that', async () => {
+    const server = startServer();
+    const { fetch, requests } = fakeFetch({ status: 401 }, { status: 200 });
+    const refreshAuth = vi.fn();
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
+    await advance(10);
+    expect(ws.state).toBe('open');
+    expect(requests).toHaveLength(2);
+    server.clients()[0]?.close({ code: 4401, reason: 'token expired', wasClean: true });
+    await advance(10);
+    expect(refreshAuth).toHaveBeenCalledTimes(2);
+    expect(ws.state).toBe('open');
+  });
+
+  it('fails on 401 when there is no refreshAuth', async () => {
+    const { ws, failed } = await failAfter({ status: 401 });
+    expect(ws.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].message).toMatch(/no refreshAuth/);
+  });
+
+  it('names both suspects when the request fails', async () => {
+    startServer();
+    const { fetch } = fakeFetch({ status: 200 }, refusedFetch());
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 0 });
+    const reconnecting = record(ws, 'reconnecting');
+    await advance(10);
+    ws.reconnect();
+    await advance(10);
+    const reason = (reconnecting[0]![1] as { reason: { error: ResolveError } }).reason;
+    expect(reason.error).toBeInstanceOf(ResolveError);
+    expect(reason.error.reason).toBe('network');
+    expect(reason.error.message).toMatch(/network is down, or a hop sent no CORS headers/);
+  });
+
+  it('aborts a preflight that takes longer than resolveTimeout', async () => {
+    startServer();
+    let signal: AbortSignal | undefined;
+    const fetch = vi.fn((_: unknown, init?: RequestInit) => {
+      signal = init?.signal ?? undefined;
+      return new Promise<Response>((_, reject) =>
+        signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
+    });
+    const ws = client('ws://localhost:1234/', { fetch: fetch as never, preflight: 'always', resolveTimeout: 2000 });
+    await advance(1999);
+    expect(signal?.aborted).toBe(false);
+    expect(ws.state).toBe('resolving');
+    await advance(1);
+    expect(signal?.aborted).toBe(true);
+    // Never answered before: the WebSocket attempt goes ahead.
+    await advance(10);
+    expect(ws.state).toBe('open');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP-dates, and ignores garbage', () => {
+    const now = Date.UTC(2030, 0, 1);
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(new Date(now + 5000).toUTCString(), now)).toBe(5000);
+    expect(parseRetryAfter(new Date(now - 5000).toUTCString(), now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('discovery', () => {
+  it('connects where the answer says, relative URLs resolved against the answer', async () => {
+    startServer.at('ws://localhost:2345/live');
+    const { fetch, requests } = fakeFetch({ url: 'http://localhost:2345/api/discover', body: '{"url":"/live"}' });
+    const ws = client(discover('http://localhost:1234/api/discover'), { fetch });
+    const resolved = record(ws, 'resolved');
+    await advance(10);
+    expect(requests).toEqual(['http://localhost:1234/api/discover']);
+    expect(ws.url).toBe('ws://localhost:2345/live');
+    expect(ws.state).toBe('open');
+    expect(resolved[0]?.[1]).toMatchObject({ via: 'discovery', cached: false });
+  });
+
+  it('takes protocols and maxAge from the answer, and a custom parser for other shapes', async () => {
+    const server = startServer({ selectProtocol: (list) => list[0] ?? '' });
+    const { fetch } = fakeFetch({
+      body: JSON.stringify({ token: 'T', instanceServers: [{ endpoint: 'ws://localhost:1234/', pingInterval: 1 }] }),
+    });
+    const parse = vi.fn((body: unknown) => {
+      const { token, instanceServers } = body as { token: string; instanceServers: { endpoint: string }[] };
+      return { url: `${instanceServers[0]?.endpoint}?token=${token}`, protocols: ['v2'], maxAge: 30 };
+    });
+    const ws = client(discover('http://localhost:9999/bullet', { parse, request: { method: 'POST' } }), { fetch });
+    const connecting = record(ws, 'connecting');
+    await advance(10);
+    expect(ws.protocol).toBe('v2');
+    expect(server.clients()).toHaveLength(1);
+    // The token is redacted from events.
+    expect(connecting[0]?.[1]).toMatchObject({ url: 'ws://localhost:1234/?token=REDACTED' });
+  });
+
+  it.each([
+    ['malformed JSON', '{"url": '],
+    ['a missing url', '{"endpoint":"ws://localhost:1234/"}'],
+    ['a url of the wrong type', '{"url": 42}'],
+    ['a body over 64 KiB', JSON.stringify({ url: 'ws://localhost:1234/', pad: 'x'.repeat(70_000) })],
+    ['a url with a forbidden scheme', '{"url":"javascript:alert(1)"}'],
+  ])('treats %s as an invalid answer, retried per policy', async (_, body) => {
+    startServer();
+    const { fetch } = fakeFetch({ body }, { body: '{"url":"ws://localhost:1234/"}' });
+    const ws = client(discover('http://localhost:9999/discover'), { fetch });
+    const reconnecting = record(ws, 'reconnecting');
+    await advance(10);
+    const reason = (reconnecting[0]![1] as { reason: { error: ResolveError } }).reason;
+    expect(reason.error).toMatchObject({ name: 'ResolveError', reason: 'invalid' });
+    expect(reason.error.message).toContain('http://localhost:9999/discover');
+    await advance(600);
+    expect(ws.state).toBe('open');
+  });
+
+  it('sends a status from the discovery endpoint to the policy: 404 there is fatal', async () => {
+    const { fetch } = fakeFetch({ status: 404 });
+    const ws = client(discover('http://localhost:9999/discover'), { fetch });
+    await advance(10);
+    expect(ws.state).toBe('failed');
+    expect(ws.stats.lastError?.status).toBe(404);
+  });
+
+  it('moves to another backend when the first one fails, never reusing its credential', async () => {
+    startServer.at('ws://localhost:2345/', { verifyClient: () => false });
+    startServer.at('ws://localhost:3456/');
+    const { fetch } = fakeFetch(
+      { body: '{"url":"ws://localhost:2345/?token=FIRST"}' },
+      { body: '{"url":"ws://localhost:3456/"}' },
+    );
+    const urls: string[] = [];
+    class Spy extends (MockSocket as unknown as typeof WebSocket) {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        urls.push(String(url));
+        super(url, protocols);
+      }
+    }
+    const ws = client(discover('http://localhost:9999/discover'), { fetch, WebSocket: Spy as never });
+    await advance(1000);
+    expect(ws.state).toBe('open');
+    expect(urls).toEqual(['ws://localhost:2345/?token=FIRST', 'ws://localhost:3456/']);
+  });
+
+  it('refuses a non-http discovery URL at the call', () => {
+    expect(() => discover('ws://localhost:9999/discover')).toThrow(/discover\(url\)/);
+  });
+});
+
+describe('custom resolver', () => {
+  it('gets the attempt, the last outcome and a signal, and may return a string', async () => {
+    startServer.at('ws://localhost:2345/');
+    startServer({ verifyClient: () => false });
+    const resolver = vi.fn(({ attempt }: ResolveContext) =>
+      attempt === 1 ? 'ws://localhost:1234/' : 'ws://localhost:2345/',
+    );
+    const ws = client(resolver, {});
+    await advance(1000);
+    expect(ws.url).toBe('ws://localhost:2345/');
+    expect(resolver.mock.calls[1]?.[0]).toMatchObject({ attempt: 2, outcome: { type: 'close', opened: false } });
+    expect(resolver.mock.calls[0]?.[0].signal).toBeInstanceOf(AbortSignal);
+  });
+});
+
+describe('safety', () => {
+  it('refuses a downgrade from wss: to ws: unless allowed', async () => {
+    const { fetch } = fakeFetch({ status: 200, url: 'http://localhost:1234/' });
+    const ws = client('wss://localhost:1234/', { fetch, preflight: 'always' });
+    await advance(10);
+    expect(ws.state).toBe('failed');
+    expect(ws.stats.lastError?.message).toMatch(/downgrade/);
+    expect(ws.stats.attempts).toBe(0);
+
+    startServer();
+    const allowed = client('wss://localhost:1234/', { fetch, preflight: 'always', allowInsecure: true });
+    await advance(10);
+    expect(allowed.state).toBe('open');
+  });
+
+  it.each([
+    [['example.com'], 'ws://evil.test/', false],
+    [['localhost'], 'ws://localhost:1234/', true],
+    [['*.example.com'], 'ws://a.example.com:1234/', true],
+    [['*.example.com'], 'ws://example.com.evil.test/', false],
+    [(host: string) => host === 'localhost', 'ws://localhost:1234/', true],
+  ])('enforces allowedHosts %o on %s', async (allowedHosts, target, allowed) => {
+    const resolver = () => target;
+    const created: string[] = [];
+    class Recorder {
+      constructor(url: string) {
+        created.push(url);
+      }
+      close() {}
+    }
+    const ws = client(resolver, { allowedHosts, WebSocket: Recorder as never });
+    await advance(1);
+    expect(created.length === 1).toBe(allowed);
+    if (!allowed) {
+      expect(ws.state).toBe('failed');
+      expect(ws.stats.lastOutcome).toMatchObject({ type: 'resolve', error: { reason: 'refused' } });
+    }
+  });
+
+  it('redacts secrets in events and errors', async () => {
+    const { fetch } = fakeFetch({ status: 403 });
+    const ws = client('ws://localhost:1234/feed?access_token=s3cret&room=1', { fetch, preflight: 'always' });
+    const events = record(ws, 'resolving', 'failed');
+    await advance(10);
+    const text = JSON.stringify(events) + String(ws.stats.lastError?.message);
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('access_token=REDACTED');
+  });
+
+  it('rejects a preflightUrl that is not http(s)', () => {
+    expect(() => client('ws://localhost:1234/', { preflightUrl: 'ftp://x/' })).toThrow(/preflightUrl/);
+  });
+});
