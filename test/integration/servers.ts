@@ -85,3 +85,46 @@ export async function until(predicate: () => boolean, timeout = 5000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'Retry-After',
+};
+
+export interface HttpStub {
+  url: string;
+  /** Requests seen, as "METHOD /path" (upgrades as "UPGRADE /path"). */
+  requests: string[];
+  /** Replaces how requests are answered: status, headers and body. */
+  answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string };
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (another origin than the backends) answering every request, and
+ * every upgrade, with `answer(path)` plus CORS headers: redirects, statuses, discovery JSON.
+ */
+export async function startHttpStub(answer: HttpStub['answer']): Promise<HttpStub> {
+  const stub: HttpStub = { url: '', requests: [], answer };
+  const reply = (path: string) => {
+    const { status, headers = {}, body = '' } = stub.answer(path);
+    return { status, headers: { ...cors, 'content-type': 'application/json', ...headers }, body };
+  };
+  const server = createServer((request, response) => {
+    stub.requests.push(`${request.method} ${request.url}`);
+    const { status, headers, body } = reply(request.url ?? '/');
+    response.writeHead(status, headers).end(body);
+  });
+  server.on('upgrade', (request, socket) => {
+    stub.requests.push(`UPGRADE ${request.url}`);
+    const { status, headers } = reply(request.url ?? '/');
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+    socket.end(`HTTP/1.1 ${status} Status\r\n${lines.join('\r\n')}\r\ncontent-length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  onCleanup(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return stub;
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { discover, type Options, ResilientWebSocket, type Resolver, type WebSocketConstructor } from '../../src';
+import { onCleanup, startBackend, startHttpStub, until } from './servers';
+
+function connect(url: string | Resolver, options: Options = {}) {
+  const client = new ResilientWebSocket(url, {
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    initialDelay: 100,
+    maxDelay: 400,
+    ...options,
+  });
+  onCleanup(() => {
+    client.close();
+    return until(() => client.state === 'closed' || client.state === 'failed');
+  });
+  return client;
+}
+
+describe('redirected endpoints, real HTTP on other ports', () => {
+  it.each([301, 302, 307, 308])(
+    'a %i to the http twin on another port: the handshake fails, the preflight follows it, the socket opens there',
+    async (status) => {
+      const backend = await startBackend();
+      const twin = backend.url.replace('ws:', 'http:');
+      const redirector = await startHttpStub(() => ({ status, headers: { location: twin } }));
+      const client = connect(`${redirector.url.replace('http:', 'ws:')}/ws`);
+      const resolved: unknown[] = [];
+      client.on('resolved', (info) => resolved.push(info));
+      await until(() => client.state === 'open');
+      expect(client.url).toBe(backend.url);
+      // The WebSocket itself does not follow: one upgrade refused, then one GET that is followed.
+      expect(redirector.requests).toEqual(['UPGRADE /ws', 'GET /ws']);
+      expect(backend.upgrades).toBe(1);
+      expect(resolved.at(-1)).toMatchObject({ via: 'preflight', redirected: true, status: 426, url: backend.url });
+      client.send('through the redirect');
+      await until(() => backend.received.length === 1);
+    },
+  );
+
+  it('with preflight always, the first attempt already goes where a chain of hops leads', async () => {
+    const backend = await startBackend();
+    const last = await startHttpStub(() => ({
+      status: 308,
+      headers: { location: backend.url.replace('ws:', 'http:') },
+    }));
+    const first = await startHttpStub(() => ({ status: 302, headers: { location: `${last.url}/ws` } }));
+    const client = connect(`${first.url}/ws`, { preflight: 'always' });
+    await until(() => client.state === 'open');
+    expect(first.requests).toEqual(['GET /ws']);
+    expect(last.requests).toEqual(['GET /ws']);
+    expect(client.stats.attempts).toBe(1);
+  });
+});
+
+describe('what the server says over HTTP', () => {
+  it('403 ends with one attempt and a typed error carrying the status', async () => {
+    const stub = await startHttpStub(() => ({ status: 403 }));
+    const client = connect(`${stub.url.replace('http:', 'ws:')}/ws`);
+    const failures: unknown[] = [];
+    client.on('failed', (error) => failures.push(error));
+    await until(() => client.state === 'failed');
+    expect(stub.requests).toEqual(['UPGRADE /ws', 'GET /ws']);
+    expect(client.stats.attempts).toBe(1);
+    expect(failures[0]).toMatchObject({ name: 'ConnectionFailedError', status: 403 });
+  });
+
+  it('503 with Retry-After: 3 gets no attempt before 3 s', async () => {
+    const backend = await startBackend();
+    let unavailable = true;
+    const stub = await startHttpStub(() =>
+      unavailable
+        ? { status: 503, headers: { 'retry-after': '3' } }
+        : { status: 302, headers: { location: backend.url.replace('ws:', 'http:') } },
+    );
+    const client = connect(`${stub.url}/ws`, { preflight: 'always' });
+    await until(() => stub.requests.length === 1);
+    const answeredAt = Date.now();
+    unavailable = false;
+    await until(() => client.state === 'open', 6000);
+    const [, second] = stub.requests;
+    expect(second).toBe('GET /ws');
+    expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(3000);
+    expect(backend.upgrades).toBe(1);
+  });
+});
+
+describe('discovery', () => {
+  it('moves clients from one backend to another when the first dies', async () => {
+    const a = await startBackend();
+    const b = await startBackend();
+    let current = a;
+    const discovery = await startHttpStub(() => ({ status: 200, body: JSON.stringify({ url: current.url }) }));
+    const client = connect(discover(`${discovery.url}/discover`));
+    await until(() => client.state === 'open');
+    expect(client.url).toBe(a.url);
+    // A reconnect after a stable connection reuses the answer at no extra request.
+    expect(discovery.requests).toHaveLength(1);
+
+    current = b;
+    await a.kill();
+    await until(() => client.state === 'open' && client.url === b.url);
+    client.send('on b');
+    await until(() => b.received.length === 1);
+    expect(discovery.requests.length).toBeGreaterThanOrEqual(2);
+  });
+});
