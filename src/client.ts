@@ -5,6 +5,8 @@ import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
 import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
 import type { ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
+import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
 import { byteSize, type SendData, SendQueue } from './queue';
@@ -60,6 +62,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #abort?: AbortController;
   #preflightAnswered = false;
   #authRefreshed = false;
+  readonly #heartbeat?: Heartbeat;
+  readonly #environment: Environment;
+  #unwatch?: () => void;
+  // When the current wait ends (the `now` clock).
+  #retryAt = 0;
   #socket?: WebSocket;
   // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
   #timer?: unknown;
@@ -88,6 +95,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (typeof url === 'function') this.#resolver = url;
     else this.#endpoint = toWebSocketUrl(url, base);
     this.#url = this.#endpoint ?? '';
+    if (this.#options.heartbeat) this.#heartbeat = new Heartbeat(this.#options.heartbeat);
+    this.#environment = defaultEnvironment(this.#options.environment);
     this.#queue = new SendQueue(
       this.#options.maxQueuedMessages,
       this.#options.maxQueuedBytes,
@@ -116,7 +125,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   /**
-   * As `WebSocket.readyState`: `CONNECTING` (0) while idle, connecting or waiting to reconnect;
+   * As `WebSocket.readyState`: `CONNECTING` (0) while idle, resolving, connecting, waiting to
+   * reconnect, offline or suspended;
    * `OPEN` (1) when open; `CLOSING` (2) after `close()` until the socket has closed; `CLOSED` (3)
    * when closed or failed.
    */
@@ -212,6 +222,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (typeof size !== 'number') {
       throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
     }
+    // Nothing goes out on a socket already past its heartbeat deadline.
+    if (this.#current === 'open' && this.#heartbeat?.expired(this.#options.now())) this.#dead();
     const state = this.#current;
     if (state === 'open') {
       this.#socket?.send(data);
@@ -289,6 +301,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #setState(state: State): void {
     const previous = this.#current;
     this.#current = state;
+    if (state === 'closed' || state === 'failed') {
+      this.#unwatch?.();
+      this.#unwatch = undefined;
+    }
     if (state !== previous) this.emit('state', state, previous);
   }
 
@@ -307,6 +323,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #restart(): void {
+    this.#unwatch ??= watchEnvironment(this.#environment, this.#options, {
+      handleEvent: (event) => this.#onEnvironment(event),
+    });
     this.#detach();
     this.#counters.retries = 0;
     this.#previousDelay = 0;
@@ -314,6 +333,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #attempt(): void {
+    // No attempt is spent while the browser knows it is offline; `online` resumes.
+    if (this.#environment.navigator?.onLine === false) return this.#setState('offline');
     const generation = ++this.#generation;
     const attempt = this.#counters.retries + 1;
     const cached = this.#cache;
@@ -370,11 +391,24 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       if (counters.openedAt !== undefined) counters.reconnects++;
       counters.openedAt = options.now();
       this.#setState('open');
+      this.#heartbeat?.reset(counters.openedAt);
       this.emit('open', event);
       // After the open listeners, so their re-authentication and resubscription go first.
       while (this.#current === 'open' && this.#queue.items.length) socket.send(this.#queue.shift() as SendData);
+      this.#tick();
     };
-    socket.onmessage = (event) => this.emit('message', event);
+    socket.onmessage = (event) => {
+      const heartbeat = this.#heartbeat;
+      if (heartbeat) {
+        const now = options.now();
+        // Late life does not excuse a missed deadline: the connection already counted as dead.
+        if (heartbeat.expired(now)) return this.#dead();
+        const pong = heartbeat.receive(event, now);
+        counters.rtt = heartbeat.rtt;
+        if (pong) return;
+      }
+      this.emit('message', event);
+    };
     socket.onerror = (event) => this.#current !== 'closing' && this.emit('error', event);
     socket.onclose = (event) => {
       this.#detach();
@@ -538,12 +572,73 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         }
       }
       this.#setState('waiting');
+      this.#retryAt = options.now() + delay;
       if (decision !== 'refresh-auth') this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
       if (event) this.emit('close', event);
       this.emit('reconnecting', { attempt, delay, reason: outcome });
       return;
     }
     if (event) this.emit('close', event);
+  }
+
+  // Sends a ping when one is due (or now, when forced) and schedules the next check; a passed
+  // deadline ends the connection.
+  #tick(force?: boolean): void {
+    const heartbeat = this.#heartbeat;
+    const socket = this.#socket;
+    if (!heartbeat || !socket || this.#current !== 'open') return;
+    const { now, timers } = this.#options;
+    const time = now();
+    if (heartbeat.expired(time)) return this.#dead();
+    const ping = heartbeat.due(time, force);
+    if (ping !== undefined) socket.send(ping);
+    this.#clearTimer();
+    this.#timer = timers.setTimeout(() => this.#tick(), heartbeat.next(time));
+  }
+
+  #dead(): void {
+    const socket = this.#socket;
+    this.#detach();
+    try {
+      socket?.close(heartbeatCloseCode, 'heartbeat timeout');
+    } catch {}
+    this.#settle({ type: 'heartbeat' });
+  }
+
+  #onEnvironment(event: Event): void {
+    const { type } = event;
+    const state = this.#current;
+    const options = this.#options;
+    if (state === 'closing') return;
+    if ((type === 'pagehide' && (event as PageTransitionEvent).persisted) || type === 'freeze') {
+      // Parked in the back/forward cache or frozen: an open socket would be dead on return, and
+      // keeps the page from being cached. Close it cleanly; reconnect on return.
+      const socket = this.#socket;
+      this.#detach();
+      try {
+        socket?.close(1000, 'page hidden');
+      } catch {}
+      this.#setState('suspended');
+    } else if (state === 'suspended') {
+      if (type === 'pageshow' || type === 'resume') this.#restart();
+    } else if (type === 'offline') {
+      if (state === 'open') this.#tick(true);
+      else if (state === 'waiting') {
+        this.#clearTimer();
+        this.#setState('offline');
+      }
+    } else if (type !== 'visibilitychange' || this.#environment.document?.visibilityState === 'visible') {
+      // Back online or visible: check an open connection now; cut a long wait short. A small
+      // random spread, as `online` can fire before the network works and for many clients at once.
+      if (state === 'open') return this.#tick(true);
+      const soon = options.random() * 300;
+      if (state === 'offline' || (state === 'waiting' && this.#retryAt - options.now() > soon)) {
+        this.#clearTimer();
+        this.#setState('waiting');
+        this.#retryAt = options.now() + soon;
+        this.#timer = options.timers.setTimeout(() => this.#attempt(), soon);
+      }
+    }
   }
 
   #fail(outcome: Outcome, why: string, event?: CloseEvent): void {
@@ -560,5 +655,6 @@ function describe(outcome: Outcome): string {
   if (type === 'close') return `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`;
   if (type === 'http') return `HTTP ${outcome.status} from ${outcome.url}`;
   if (type === 'resolve') return outcome.error.message;
-  return type === 'timeout' ? 'a connect timeout' : `the WebSocket constructor threw ${outcome.error}`;
+  if (type === 'exception') return `the WebSocket constructor threw ${outcome.error}`;
+  return type === 'timeout' ? 'a connect timeout' : 'a missed heartbeat deadline';
 }

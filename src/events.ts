@@ -8,9 +8,20 @@ import type { SendData } from './queue';
  * Where the client is in its lifecycle:
  * `idle → (resolving →) connecting → open → waiting → (resolving →) connecting → …`, ending in `closed` (the app called
  * `close()`; `closing` until the socket has closed) or `failed` (a fatal outcome, or
- * `maxRetries` spent).
+ * `maxRetries` spent). While the network is down it waits in `offline`, spending no attempts;
+ * while the page is frozen or in the back/forward cache, in `suspended`.
  */
-export type State = 'idle' | 'resolving' | 'connecting' | 'open' | 'waiting' | 'closing' | 'closed' | 'failed';
+export type State =
+  | 'idle'
+  | 'resolving'
+  | 'connecting'
+  | 'open'
+  | 'waiting'
+  | 'offline'
+  | 'suspended'
+  | 'closing'
+  | 'closed'
+  | 'failed';
 
 /** Counters and timestamps, readable at any time as `ws.stats`. */
 export interface Stats {
@@ -24,6 +35,8 @@ export interface Stats {
   openedAt?: number;
   /** What ended the last attempt or connection. */
   lastOutcome?: Outcome;
+  /** The last heartbeat round-trip time in ms, when a heartbeat is on. */
+  rtt?: number;
   /** The error that ended the client, when its state is `failed`. */
   lastError?: ConnectionFailedError;
 }

@@ -2,6 +2,8 @@
 
 import type { Jitter } from './backoff';
 import { InvalidArgumentError } from './errors';
+import type { Environment } from './liveness/environment';
+import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
 import type { Resolution } from './resolve/discovery';
@@ -162,6 +164,37 @@ export interface Options {
    */
   refreshAuth?: (outcome: Outcome) => Promise<void> | void;
   /**
+   * An application-level ping that finds dead connections the browser never notices (a silent
+   * peer, a sleeping laptop, a NAT that forgot the flow). Its deadline is a wall-clock time,
+   * checked by its timer and on every message, send and return to visibility, so throttled
+   * background timers cannot hide a dead socket. A missed deadline closes the socket with code
+   * 4408 and reconnects. The server must answer the ping (or send anything).
+   * @default undefined (off)
+   */
+  heartbeat?: HeartbeatOptions;
+  /**
+   * Watch online/offline: spend no attempts while offline (state `offline`), reconnect soon
+   * after `online`, and check liveness (with a heartbeat) when going offline while open.
+   * @default true
+   */
+  watchNetwork?: boolean;
+  /**
+   * Watch visibilitychange: on return to visible, check liveness now, or cut a long wait short.
+   * @default true
+   */
+  watchVisibility?: boolean;
+  /**
+   * Watch pagehide/pageshow (back/forward cache) and freeze/resume: close cleanly when the page
+   * is parked (state `suspended`) so it stays cacheable, and reconnect when it returns.
+   * @default true
+   */
+  watchPageLifecycle?: boolean;
+  /**
+   * Where network and page events come from; inject for tests or other hosts.
+   * @default the globals: globalThis, document, navigator
+   */
+  environment?: Environment;
+  /**
    * At most this many messages wait in the queue while the connection is not open.
    * @default 1000
    */
@@ -211,6 +244,9 @@ export const defaults = {
   resolveTimeout: 5_000,
   allowInsecure: false,
   maxRetryAfter: 300_000,
+  watchNetwork: true,
+  watchVisibility: true,
+  watchPageLifecycle: true,
 };
 
 /** Options with every default filled in. */
@@ -249,6 +285,13 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
       value,
     );
   }
+  const { interval = 0, timeout = 0 } = options.heartbeat ?? {};
+  check(
+    'heartbeat',
+    Number.isFinite(interval + timeout) && interval >= 0 && timeout >= 0,
+    'finite interval and timeout ≥ 0',
+    options.heartbeat && JSON.stringify(options.heartbeat),
+  );
   check('factor', Number.isFinite(merged.factor) && merged.factor >= 1, 'a finite number ≥ 1', merged.factor);
   check(
     'maxDelay',

@@ -9,6 +9,7 @@ import type { ResolveError } from './errors';
  *   which a browser always reports as 1006).
  * - `timeout`: the handshake did not finish within `connectTimeout`; the socket was aborted.
  * - `exception`: the WebSocket constructor threw (a blocked port, mixed content, a bad URL).
+ * - `heartbeat`: an open connection missed its heartbeat deadline and was closed with 4408.
  * - `http`: a preflight, discovery or resolver request answered `status`. `dedicated` is false
  *   for a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade".
  *   `retryAfter` is in ms, when the server sent a readable Retry-After.
@@ -18,6 +19,7 @@ export type Outcome =
   | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
   | { type: 'timeout' }
   | { type: 'exception'; error: unknown }
+  | { type: 'heartbeat' }
   | { type: 'http'; status: number; url: string; dedicated: boolean; retryAfter?: number }
   | { type: 'resolve'; error: ResolveError };
 
@@ -108,6 +110,8 @@ export const defaultPolicy: Readonly<Record<string, Decision>> = {
   'resolve:refused': 'fatal',
   // The handshake hung past connectTimeout: the host may be overloaded or the network lossy.
   timeout: 'reconnect',
+  // An open connection went silent past its heartbeat deadline: replace it.
+  heartbeat: 'reconnect',
   // The constructor threw: the URL or the page forbids this connection; it will throw again.
   exception: 'fatal',
 };
