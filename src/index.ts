@@ -15,6 +15,9 @@ export {
   ResolveError,
 } from './errors';
 export type { DropInfo, ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+export type { Environment } from './liveness/environment';
+export type { HeartbeatOptions } from './liveness/heartbeat';
+export { heartbeatCloseCode } from './liveness/heartbeat';
 export type { Options, ResolveContext, Resolver, Timers, WebSocketConstructor } from './options';
 export { defaults } from './options';
 export type { Decision, Outcome } from './policy';

@@ -68,7 +68,7 @@ describe('what the server says over HTTP', () => {
   it('503 with Retry-After: 3 gets no attempt before 3 s', async () => {
     const backend = await startBackend();
     let unavailable = true;
-    const stub = await startHttpStub(() =>
+    const stub = await startHttpStub((): { status: number; headers: Record<string, string> } =>
       unavailable
         ? { status: 503, headers: { 'retry-after': '3' } }
         : { status: 302, headers: { location: backend.url.replace('ws:', 'http:') } },
