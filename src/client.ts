@@ -21,6 +21,8 @@ type WebSocketEventType = 'open' | 'message' | 'close' | 'error';
 type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => void) | null;
 type ListenerArgument = EventListenerOrEventListenerObject | ((...args: never[]) => void);
 
+const noop = () => {};
+
 // Bound to the app's listener as EventEmitter context, so removeEventListener finds it again.
 function callListener(this: ListenerArgument, ...args: unknown[]): void {
   if (typeof this === 'function') (this as (...args: unknown[]) => void)(...args);
@@ -317,7 +319,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#generation++;
     this.#abort?.abort();
     const socket = this.#socket;
-    if (socket) socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // Not null: the `ws` package throws an error event that has no listener (closing while
+      // connecting emits one), and a socket being dropped must not crash a Node process.
+      socket.onerror = noop;
+    }
     this.#socket = undefined;
     this.#clearTimer();
   }
