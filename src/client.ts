@@ -379,7 +379,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.emit('connecting', { attempt, url: redactUrl(url) });
     let socket: WebSocket;
     try {
-      socket = new options.WebSocket(url, protocols ?? options.protocols);
+      socket = new options.WebSocket(url, protocols ?? options.protocols) as WebSocket;
     } catch (error) {
       return this.#settle({ type: 'exception', error });
     }

@@ -10,8 +10,11 @@ import type { Resolution } from './resolve/discovery';
 import type { RequestSettings } from './resolve/http';
 import type { HostRule } from './resolve/url';
 
-/** The constructor of a WebSocket implementation (the browser's, or the `ws` package's). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
+/**
+ * The constructor of a WebSocket implementation: the browser's, or the `ws` package's (whose
+ * instances have the same `onopen`/`send`/`close` surface, though not the DOM type).
+ */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
 
 /** Timer functions the client schedules with; inject them to drive time in tests. */
 export interface Timers {

@@ -98,10 +98,14 @@ const pattern: Failure[] = [
   'silent',
   'hang',
 ];
-const failures: Failure[] = Array.from({ length: 100 }, (_, i) => (i % 20 === 19 ? '503' : pattern[i % pattern.length]!));
+const failures: Failure[] = Array.from({ length: 100 }, (_, i) =>
+  i % 20 === 19 ? '503' : pattern[i % pattern.length]!,
+);
 
 describe('chaos', () => {
-  it('survives 100 mixed failures: queued messages arrive exactly once and in order', { timeout: 120_000 }, async () => {
+  it('survives 100 mixed failures: queued messages arrive exactly once and in order', {
+    timeout: 120_000,
+  }, async () => {
     const received: number[] = [];
     const a = await startChaosBackend('a', received);
     const b = await startChaosBackend('b', received);
@@ -125,7 +129,10 @@ describe('chaos', () => {
     }, 2);
     onCleanup(() => clearInterval(sender));
 
-    const connected = () => backends.find((backend) => backend.sockets.size > 0 && ![...backend.sockets].every((ws) => backend.silenced.has(ws)));
+    const connected = () =>
+      backends.find(
+        (backend) => backend.sockets.size > 0 && ![...backend.sockets].every((ws) => backend.silenced.has(ws)),
+      );
     const kinds: Record<string, number> = {};
     const startedAt = Date.now();
     for (const failure of failures) {
@@ -155,7 +162,9 @@ describe('chaos', () => {
         await until(() => other.sockets.size > 0 && client.state === 'open');
         backend.redirectTo = undefined;
       }
-      await until(() => client.state !== 'open' || connected() !== backend || !backend.sockets.has(socket as WebSocket));
+      await until(
+        () => client.state !== 'open' || connected() !== backend || !backend.sockets.has(socket as WebSocket),
+      );
     }
     clearInterval(sender);
     await until(() => client.state === 'open' && client.bufferedAmount === 0, 10_000);

@@ -1,0 +1,60 @@
+// The README is part of the API: its options table must match the code, and its TypeScript
+// examples must compile against the source as written.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { defaults } from '../../src';
+
+const root = join(__dirname, '../..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const optionsSource = readFileSync(join(root, 'src/options.ts'), 'utf8');
+
+describe('README', () => {
+  it('lists every option, with the default the code has', () => {
+    const block = optionsSource.slice(optionsSource.indexOf('export interface Options {'));
+    const declared = [...block.slice(0, block.indexOf('\n}')).matchAll(/^ {2}(\w+)\?:/gm)].map(([, name]) => name);
+    const rows = Object.fromEntries(
+      [...readme.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map(([, name, value]) => [name, value?.trim()]),
+    );
+    expect(declared.length).toBeGreaterThan(25);
+    for (const name of declared) expect(rows, `option ${name}`).toHaveProperty(name as string);
+    for (const [name, value] of Object.entries(defaults)) {
+      const expected =
+        value === Number.POSITIVE_INFINITY
+          ? '`Infinity`'
+          : typeof value === 'string'
+            ? `\`'${value}'\``
+            : `\`${value}\``;
+      expect(rows[name], `default of ${name}`).toBe(expected);
+    }
+  });
+
+  it('has TypeScript examples that compile against the source', { timeout: 30_000 }, () => {
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(([, code]) => code as string);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    const files = new Map(blocks.map((code, i) => [join(root, `test/readme-example-${i}.ts`), `export {};\n${code}`]));
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      paths: { 'resilient-ws': [join(root, 'src/index.ts')] },
+    };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile;
+    host.readFile = (name) => files.get(name) ?? readFile(name);
+    const fileExists = host.fileExists;
+    host.fileExists = (name) => files.has(name) || fileExists(name);
+    const program = ts.createProgram([...files.keys()], options, host);
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(problems).toEqual([]);
+  });
+});
