@@ -274,7 +274,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (reason !== undefined && byteSize(String(reason)) > 123) {
       throw new InvalidArgumentError('close(reason)', 'longer than 123 bytes of UTF-8');
     }
-    this.#clearTimer();
+    // Whatever is pending (a wait, a resolution, an auth refresh) must not connect any more.
+    this.#cancel();
     for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
       this.emit('drop', { data, reason: 'closed' });
     }
@@ -315,9 +316,14 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#timer = undefined;
   }
 
-  #detach(): void {
+  #cancel(): void {
     this.#generation++;
     this.#abort?.abort();
+    this.#clearTimer();
+  }
+
+  #detach(): void {
+    this.#cancel();
     const socket = this.#socket;
     if (socket) {
       socket.onopen = socket.onmessage = socket.onclose = null;
@@ -326,7 +332,6 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       socket.onerror = noop;
     }
     this.#socket = undefined;
-    this.#clearTimer();
   }
 
   #restart(): void {
@@ -359,7 +364,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const counters = this.#counters;
     if ('type' in resolved) return this.#settle(resolved);
     const { url, protocols, maxAge } = resolved;
-    if (resolved.via !== 'direct') {
+    if (resolved.via !== 'direct' && !resolved.cached) {
       this.#cache = {
         ...resolved,
         expiresAt: maxAge === undefined ? Number.POSITIVE_INFINITY : options.now() + maxAge * 1000,
@@ -461,7 +466,14 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#abort = controller;
     this.#setState('resolving');
     this.emit('resolving', { attempt, via, url: redactUrl(probeUrl) });
-    this.#timer = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
+    const timeout = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
+    // Settles at the abort even when a resolver (or a fetch) ignores its signal.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.onabort = () =>
+        reject(
+          new ResolveError(`${via} ${redactUrl(probeUrl)} timed out or was cancelled`, 'network', redactUrl(probeUrl)),
+        );
+    });
     const now = options.now();
     const base = (globalThis as { location?: Location }).location?.href;
     const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);
@@ -477,17 +489,17 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     try {
       if (resolver) {
         const fetcher = options.fetch as typeof fetch;
-        const result = await resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now });
+        const result = await Promise.race([
+          resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now }),
+          aborted,
+        ]);
         const resolution = typeof result === 'string' ? { url: result } : result;
         return { ...resolution, url: check(resolution.url), via };
       }
-      const answer = await request(
-        options.fetch as typeof fetch,
-        probeUrl,
-        options.request ?? {},
-        controller.signal,
-        now,
-      );
+      const answer = await Promise.race([
+        request(options.fetch as typeof fetch, probeUrl, options.request ?? {}, controller.signal, now),
+        aborted,
+      ]);
       this.#preflightAnswered = true;
       const { status, retryAfter, maxAge } = answer;
       const said: Outcome = {
@@ -512,7 +524,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       if (preflight && reason === 'network' && !this.#preflightAnswered) return direct;
       return { type: 'resolve', error };
     } finally {
-      this.#clearTimer();
+      // Its own timer only: by now a close() or reconnect() may have set another.
+      options.timers.clearTimeout(timeout);
     }
   }
 

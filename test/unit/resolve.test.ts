@@ -462,3 +462,59 @@ describe('safety', () => {
     expect(() => client('ws://localhost:1234/', { preflightUrl: 'ftp://x/' })).toThrow(/preflightUrl/);
   });
 });
+
+describe('cancellation', () => {
+  function slowFetch() {
+    const pending: ((response: Response) => void)[] = [];
+    const fetch = vi.fn(
+      (input: RequestInfo | URL) =>
+        new Promise<Response>((resolve) =>
+          pending.push(() =>
+            resolve(Object.defineProperties(new Response('', { status: 200 }), { url: { value: String(input) } })),
+          ),
+        ),
+    );
+    return { fetch: fetch as unknown as typeof globalThis.fetch, answer: () => pending.shift()?.(new Response()) };
+  }
+
+  it('close() during a preflight: the late answer opens nothing', async () => {
+    const server = startServer();
+    const { fetch, answer } = slowFetch();
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    await advance(10);
+    expect(ws.state).toBe('resolving');
+    ws.close();
+    expect(ws.state).toBe('closed');
+    answer();
+    await advance(100);
+    expect(ws.state).toBe('closed');
+    expect(server.clients()).toHaveLength(0);
+    expect(ws.stats.attempts).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reconnect() during a preflight keeps the new preflight timeout when the old request ends', async () => {
+    startServer();
+    const { fetch, answer } = slowFetch();
+    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', resolveTimeout: 1000 });
+    await advance(10);
+    ws.reconnect();
+    answer();
+    await advance(10);
+    expect(ws.state).toBe('resolving');
+    // The second request never answers; its own timeout still aborts it.
+    await advance(1000);
+    expect(ws.state).not.toBe('resolving');
+  });
+
+  it('does not stretch a max-age by reusing the answer', async () => {
+    const server = startServer();
+    const { fetch, requests } = fakeFetch({ status: 200, headers: { 'cache-control': 'max-age=10' } });
+    client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 100 });
+    for (let i = 0; i < 12; i++) {
+      await advance(1000);
+      server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
+    }
+    expect(requests).toHaveLength(2);
+  });
+});

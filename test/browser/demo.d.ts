@@ -1,0 +1,3 @@
+declare module '*/examples/server/demo.mjs' {
+  export function startDemo(options?: { port?: number }): Promise<{ url: string }>;
+}
