@@ -27,6 +27,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+          // Real servers and timing: one file at a time on a two-core machine.
+          fileParallelism: false,
         },
       },
     ],

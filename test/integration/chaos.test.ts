@@ -135,10 +135,12 @@ describe('chaos', () => {
       );
     const kinds: Record<string, number> = {};
     const startedAt = Date.now();
-    for (const failure of failures) {
-      await until(() => client.state === 'open' && connected() !== undefined, 10_000);
+    for (const [index, failure] of failures.entries()) {
+      const step = `failure ${index} (${failure})`;
+      await until(() => client.state === 'open' && connected() !== undefined, 15_000, `open before ${step}`);
       const backend = connected() as ChaosBackend;
-      const [socket] = backend.sockets;
+      // The newest open socket is the client's; an older one may still be closing.
+      const socket = [...backend.sockets].filter((ws) => ws.readyState === WebSocket.OPEN).at(-1);
       // Let some messages through on every connection.
       await new Promise((resolve) => setTimeout(resolve, 10));
       kinds[failure] = (kinds[failure] ?? 0) + 1;
@@ -146,7 +148,7 @@ describe('chaos', () => {
       else if (failure === 'destroy') socket?.terminate();
       else if (failure === 'silent') {
         backend.silenced.add(socket as WebSocket);
-        await until(() => client.state !== 'open');
+        await until(() => client.state !== 'open', 10_000, `heartbeat finds ${step}`);
         socket?.terminate();
       } else if (failure === 'hang') {
         backend.hang = true;
@@ -159,7 +161,7 @@ describe('chaos', () => {
         const other = backends.find((candidate) => candidate !== backend) as ChaosBackend;
         backend.redirectTo = other;
         socket?.close(1012);
-        await until(() => other.sockets.size > 0 && client.state === 'open');
+        await until(() => other.sockets.size > 0 && client.state === 'open', 15_000, `moved by ${step}`);
         backend.redirectTo = undefined;
       }
       await until(

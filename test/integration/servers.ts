@@ -78,10 +78,10 @@ export async function startBackend(port = 0): Promise<Backend> {
 }
 
 /** Resolves when `predicate` holds, checking every 5 ms; rejects after `timeout` ms. */
-export async function until(predicate: () => boolean, timeout = 5000): Promise<void> {
+export async function until(predicate: () => boolean, timeout = 5000, what = 'condition'): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
-    if (Date.now() - start > timeout) throw new Error(`condition not met within ${timeout} ms`);
+    if (Date.now() - start > timeout) throw new Error(`${what} not met within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -1,0 +1,44 @@
+// The built bundles, as a page loads them: dist/resilient-ws.umd.min.js by a script tag
+// (global ResilientWS) and dist/index.mjs as an ES module.
+
+import { expect, it } from 'vitest';
+import { describeInChromium } from './chromium';
+import { eventemitterPath, openDemoPage, trace, waitForMessage, waitForState } from './harness';
+
+describeInChromium('the built bundles in Chromium', (t) => {
+  it('UMD by script tag: the ResilientWS global connects to backend a and echoes', async () => {
+    const page = await openDemoPage(t, 'umd');
+    const url = t.demo.control.backendUrl('a');
+    const sent = await page.evaluate((url) => {
+      const client = window.watch('main', new window.ResilientWS.ResilientWebSocket(url));
+      return client.send('hello over UMD');
+    }, url);
+    // Sent before the socket opened: queued, then delivered on open.
+    expect(sent).toBe('queued');
+    await waitForMessage(page, 'hello over UMD');
+    await waitForState(page, 'open');
+    const { states, resolved } = await trace(page);
+    expect(states.map((entry) => entry.state)).toEqual(['connecting', 'open']);
+    expect(resolved).toEqual([{ via: 'direct', url, redirected: false, cached: false }]);
+    expect(t.demo.control.status().backends.a).toMatchObject({ upgrades: 1, clients: 1 });
+  });
+
+  it('ESM build in a module script, its bare eventemitter3 import mapped by an import map: connects and echoes', async () => {
+    const esmRequests: string[] = [];
+    t.page.on('request', (request) => {
+      if (/\/dist\/|\/vendor\//.test(request.url())) esmRequests.push(new URL(request.url()).pathname);
+    });
+    const page = await openDemoPage(t, 'esm');
+    // The module namespace, not the UMD global: the UMD bundle was never requested.
+    expect(esmRequests.sort()).toEqual(['/dist/index.mjs', eventemitterPath]);
+    expect(await page.evaluate(() => Object.prototype.toString.call(window.ResilientWS))).toBe('[object Module]');
+
+    const url = t.demo.control.backendUrl('a');
+    await page.evaluate((url) => {
+      window.watch('main', new window.ResilientWS.ResilientWebSocket(url)).send('hello over ESM');
+    }, url);
+    await waitForMessage(page, 'hello over ESM');
+    await waitForState(page, 'open');
+    expect(t.demo.control.status().backends.a).toMatchObject({ upgrades: 1, clients: 1 });
+  });
+});

@@ -1,0 +1,117 @@
+// The page side of the browser tests: demo pages with the SDK loaded from the built bundles, and
+// a recorder of each client's events that tests poll with page.waitForFunction.
+
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Outcome, ResilientWebSocket, ResolvedInfo, State } from '../../src';
+import type { BrowserTest } from './chromium';
+
+/** What the page recorded about one client. Times are the page's Date.now(). */
+export interface Trace {
+  states: { state: State; at: number }[];
+  messages: string[];
+  resolved: ResolvedInfo[];
+  reconnecting: { attempt: number; delay: number; reason: Outcome; at: number }[];
+  failed: { name: string; status?: number; message: string }[];
+  closes: { code: number; at: number }[];
+}
+
+declare global {
+  interface Window {
+    /** The SDK as the page loaded it: the UMD global, or the ESM build's exports. */
+    ResilientWS: typeof import('../../src');
+    clients: Record<string, ResilientWebSocket>;
+    traces: Record<string, Trace>;
+    /** Records `client`'s events in `traces[name]` and keeps it in `clients[name]`. */
+    watch(name: string, client: ResilientWebSocket): ResilientWebSocket;
+  }
+}
+
+// Runs in the page.
+function installRecorder(): void {
+  window.clients = {};
+  window.traces = {};
+  window.watch = (name, client) => {
+    const trace: Trace = { states: [], messages: [], resolved: [], reconnecting: [], failed: [], closes: [] };
+    window.clients[name] = client;
+    window.traces[name] = trace;
+    client.on('state', (state) => trace.states.push({ state, at: Date.now() }));
+    client.on('message', (event) => trace.messages.push(String(event.data)));
+    client.on('resolved', (info) => trace.resolved.push(info));
+    client.on('reconnecting', ({ attempt, delay, reason }) =>
+      trace.reconnecting.push({ attempt, delay, reason: JSON.parse(JSON.stringify(reason)), at: Date.now() }),
+    );
+    client.on('failed', (error) =>
+      trace.failed.push({ name: error.name, status: error.status, message: error.message }),
+    );
+    client.on('close', (event) => trace.closes.push({ code: event.code, at: Date.now() }));
+    return client;
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+/** The URL (on the demo origin) that the ESM page's import map gives to 'eventemitter3'. */
+export const eventemitterPath = '/vendor/eventemitter3.mjs';
+
+/**
+ * Opens the demo's own start page and loads the SDK into it: the UMD bundle by a script tag, or
+ * the ESM build by a module script, with an import map for its one bare import ('eventemitter3'),
+ * which is routed to the package's browser ESM file (the demo server does not serve
+ * node_modules). The page must come from the demo server itself: Chromium's Local Network Access
+ * checks block WebSockets and fetches to the loopback backends from a document that
+ * `page.route` made up.
+ */
+export async function openDemoPage(t: BrowserTest, build: 'umd' | 'esm' = 'umd'): Promise<Page> {
+  const { page, demo } = t;
+  await page.goto(`${demo.url}/`);
+  if (build === 'umd') {
+    await page.addScriptTag({ url: '/dist/resilient-ws.umd.min.js' });
+  } else {
+    // The package's exports map hides dist/, so find it from its package.json.
+    const file = path.join(path.dirname(require.resolve('eventemitter3/package.json')), 'dist/eventemitter3.esm.js');
+    const body = await readFile(file, 'utf8');
+    await page.route(`${demo.url}${eventemitterPath}`, (route) =>
+      route.fulfill({ body, contentType: 'text/javascript; charset=utf-8' }),
+    );
+    await page.addScriptTag({
+      type: 'importmap',
+      content: JSON.stringify({ imports: { eventemitter3: eventemitterPath } }),
+    });
+    await page.addScriptTag({
+      type: 'module',
+      content: "import * as sdk from '/dist/index.mjs';\nwindow.ResilientWS = sdk;",
+    });
+    await page.waitForFunction(() => window.ResilientWS !== undefined, undefined, { timeout: 5000 });
+  }
+  await page.evaluate(installRecorder);
+  return page;
+}
+
+/** The trace of client `name`. */
+export function trace(page: Page, name = 'main'): Promise<Trace> {
+  return page.evaluate((name) => window.traces[name], name);
+}
+
+/** Waits until client `name` is in `state`. */
+export async function waitForState(page: Page, state: State, name = 'main', timeout = 10_000): Promise<void> {
+  await page.waitForFunction(([name, state]) => window.clients[name].state === state, [name, state] as const, {
+    timeout,
+  });
+}
+
+/** Waits until client `name` has received a message equal to `text`. */
+export async function waitForMessage(page: Page, text: string, name = 'main', timeout = 10_000): Promise<void> {
+  await page.waitForFunction(([name, text]) => window.traces[name].messages.includes(text), [name, text] as const, {
+    timeout,
+  });
+}
+
+/** The page's clock; the same machine as the test, so comparable with Date.now() here. */
+export function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => Date.now());
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -1,0 +1,162 @@
+// What the browser's WebSocket hides and the SDK finds out over HTTP, in real Chromium: redirects
+// (which a native handshake cannot follow), discovery, and statuses with their Retry-After.
+
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { describeInChromium } from './chromium';
+import { openDemoPage, pageNow, sleep, trace, waitForMessage, waitForState } from './harness';
+
+/** Opens a native WebSocket to `url` in the page and reports how it ended. */
+function nativeOutcome(page: Page, url: string) {
+  return page.evaluate(
+    (url) =>
+      new Promise<{ opened: boolean; errored: boolean; code: number; wasClean: boolean }>((resolve) => {
+        const socket = new WebSocket(url);
+        let opened = false;
+        let errored = false;
+        socket.onopen = () => {
+          opened = true;
+        };
+        socket.onerror = () => {
+          errored = true;
+        };
+        socket.onclose = ({ code, wasClean }) => resolve({ opened, errored, code, wasClean });
+      }),
+    url,
+  );
+}
+
+describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => {
+  it('a native WebSocket fails on a 302 (1006, never open); ResilientWebSocket follows it by preflight and echoes', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    const redirecting = `${origin.replace('http:', 'ws:')}/redirect/302/ws`;
+
+    // The platform fact: the handshake got a 302, and the page only learns "1006".
+    expect(await nativeOutcome(page, redirecting)).toEqual({
+      opened: false,
+      errored: true,
+      code: 1006,
+      wasClean: false,
+    });
+    expect(control.status().backends.a.upgrades).toBe(0);
+
+    // The same URL, defaults only.
+    await page.evaluate((url) => {
+      window.watch('main', new window.ResilientWS.ResilientWebSocket(url)).send('through the 302');
+    }, redirecting);
+    await waitForMessage(page, 'through the 302');
+    await waitForState(page, 'open');
+    const { resolved, reconnecting } = await trace(page);
+    // First the direct attempt, refused like the native one; then the preflight, which followed the redirect.
+    expect(reconnecting).toHaveLength(1);
+    expect(reconnecting[0].reason).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false, opened: false });
+    // maxAge 0: the backend's 426 says Cache-Control: no-store.
+    expect(resolved.at(-1)).toEqual({
+      via: 'preflight',
+      url: control.backendUrl('a'),
+      redirected: true,
+      status: 426,
+      maxAge: 0,
+      cached: false,
+    });
+    expect(await page.evaluate(() => window.clients.main.url)).toBe(control.backendUrl('a'));
+    expect(control.status().backends.a.upgrades).toBe(1);
+  });
+
+  it('a 308 to the backend is followed the same way', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    const redirecting = `${origin.replace('http:', 'ws:')}/redirect/308/ws`;
+    await page.evaluate((url) => {
+      window
+        .watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100 }))
+        .send('through the 308');
+    }, redirecting);
+    await waitForMessage(page, 'through the 308');
+    const { resolved } = await trace(page);
+    expect(resolved.at(-1)).toMatchObject({ via: 'preflight', url: control.backendUrl('a'), redirected: true });
+    expect(control.status().backends.a.upgrades).toBe(1);
+  });
+
+  it('discover(origin + "/discovery") reaches the backend it names, and asks again after that backend dies', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    await page.evaluate((discovery) => {
+      const { ResilientWebSocket, discover } = window.ResilientWS;
+      window.watch('main', new ResilientWebSocket(discover(discovery), { initialDelay: 100, maxDelay: 400 }));
+      window.clients.main.send('via discovery');
+    }, `${origin}/discovery`);
+    await waitForMessage(page, 'via discovery');
+    expect((await trace(page)).resolved).toEqual([
+      { via: 'discovery', url: control.backendUrl('a'), redirected: false, maxAge: 30, cached: false },
+    ]);
+
+    // Discovery now names b; a dies. The answer for a is dropped with the failed connection.
+    control.switchTo('b');
+    await control.kill('a');
+    await page.waitForFunction(
+      (b) => window.clients.main.state === 'open' && window.clients.main.url === b,
+      control.backendUrl('b'),
+    );
+    await page.evaluate(() => window.clients.main.send('via discovery, on b'));
+    await waitForMessage(page, 'via discovery, on b');
+    expect(control.status().backends.b.upgrades).toBe(1);
+  });
+
+  it('a 403 ends after exactly one upgrade attempt, with a ConnectionFailedError carrying status 403', async () => {
+    const page = await openDemoPage(t);
+    const { control } = t.demo;
+    control.setStatus('a', 403);
+    await page.evaluate((url) => {
+      window.watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100, maxDelay: 400 }));
+    }, control.backendUrl('a'));
+    await waitForState(page, 'failed');
+    const { failed, states } = await trace(page);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'ConnectionFailedError', status: 403 });
+    expect(failed[0].message).toContain('HTTP 403');
+    // connecting (the upgrade, refused: 1006) → waiting → resolving (the GET that reads 403) → failed.
+    expect(states.map((entry) => entry.state)).toEqual(['connecting', 'waiting', 'resolving', 'failed']);
+    expect(await page.evaluate(() => window.clients.main.stats.attempts)).toBe(1);
+    // And it stays that way: nothing is scheduled after `failed`.
+    await sleep(500);
+    expect(control.status().backends.a.upgrades).toBe(1);
+    expect((await trace(page)).failed).toHaveLength(1);
+  });
+
+  it('503 with Retry-After: 3: no upgrade reaches the backend until 3 s after the answer, then it reconnects', async () => {
+    const page = await openDemoPage(t);
+    const { control } = t.demo;
+    await page.evaluate((url) => {
+      window.watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100, maxDelay: 400 }));
+    }, control.backendUrl('a'));
+    await waitForState(page, 'open');
+
+    control.setStatus('a', 503, 3);
+    await control.closeAll('a', 1012, 'restarting');
+    // The retry's handshake is refused (the page sees 1006); its preflight GET reads 503 + Retry-After.
+    await page.waitForFunction(() => window.traces.main.reconnecting.some((entry) => entry.reason.type === 'http'));
+    const answer = (await trace(page)).reconnecting.find((entry) => entry.reason.type === 'http');
+    expect(answer?.reason).toMatchObject({ type: 'http', status: 503, retryAfter: 3000 });
+    expect(answer?.delay).toBeGreaterThanOrEqual(3000);
+    const answeredAt = answer?.at as number;
+    const upgradesAtAnswer = control.status().backends.a.upgrades;
+    expect(upgradesAtAnswer).toBe(2);
+
+    // The backend is fine again at once; only Retry-After holds the client back.
+    control.setStatus('a', null);
+    await sleep(answeredAt + 2900 - (await pageNow(page)));
+    expect(control.status().backends.a.upgrades).toBe(upgradesAtAnswer);
+    expect(await page.evaluate(() => window.clients.main.state)).toBe('waiting');
+
+    await waitForState(page, 'open', 'main', 5000);
+    const openedAt = (await trace(page)).states.filter((entry) => entry.state === 'open').at(-1)?.at as number;
+    expect(openedAt - answeredAt).toBeGreaterThanOrEqual(3000);
+    // The delay is Retry-After plus up to 20 % spread.
+    expect(openedAt - answeredAt).toBeLessThan(3600 + 500);
+    expect(control.status().backends.a.upgrades).toBe(upgradesAtAnswer + 1);
+    await page.evaluate(() => window.clients.main.send('after the wait'));
+    await waitForMessage(page, 'after the wait');
+  });
+});
