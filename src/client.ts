@@ -242,12 +242,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   /**
-   * Starts connecting when idle (see `lazy`), or starts over after `close()` or a failure. Does
-   * nothing while connecting, open or waiting.
+   * Starts connecting when idle (see `lazy`), or starts over after `close()` or a failure, or
+   * from `offline` and `suspended`. Does nothing while resolving, connecting, open or waiting.
    */
   connect(): void {
-    const state = this.#current;
-    if (state !== 'connecting' && state !== 'open' && state !== 'waiting') this.#restart();
+    if (!/^(resolving|connecting|open|waiting)$/.test(this.#current)) this.#restart();
   }
 
   /** Drops the current connection or wait and connects again now, with the retry count reset. */
