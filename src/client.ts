@@ -227,7 +227,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     // Nothing goes out on a socket already past its heartbeat deadline.
     if (this.#current === 'open' && this.#heartbeat?.expired(this.#options.now())) this.#dead();
     const state = this.#current;
-    if (state === 'open') {
+    // While the browser is offline an open socket only holds frames, and may never deliver them:
+    // they wait in the queue instead, for this connection when back online or for the next one.
+    if (state === 'open' && !this.#offline()) {
       this.#socket?.send(data);
       return 'sent';
     }
@@ -345,9 +347,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   #attempt(): void {
     // No attempt is spent while the browser knows it is offline; `online` resumes.
-    if (this.#environment.navigator?.onLine === false) return this.#setState('offline');
+    if (this.#offline()) return this.#setState('offline');
     const generation = ++this.#generation;
-    const attempt = this.#counters.retries + 1;
+    const attempt = this.#counters.retries;
     const cached = this.#cache;
     const resolved =
       cached && this.#options.now() < cached.expiresAt ? { ...cached, cached: true } : this.#resolve(attempt);
@@ -394,7 +396,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       try {
         socket.close();
       } catch {}
-      this.#settle({ type: 'timeout' });
+      this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
     }, options.connectTimeout);
     socket.onopen = (event) => {
       this.#clearTimer();
@@ -405,7 +407,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       this.#heartbeat?.reset(counters.openedAt);
       this.emit('open', event);
       // After the open listeners, so their re-authentication and resubscription go first.
-      while (this.#current === 'open' && this.#queue.items.length) socket.send(this.#queue.shift() as SendData);
+      this.#flush();
       this.#tick();
     };
     socket.onmessage = (event) => {
@@ -537,7 +539,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #settle(outcome: Outcome & { decision?: Decision }, event?: CloseEvent): void {
     const options = this.#options;
     const counters = this.#counters;
-    const stable = this.#current === 'open' && options.now() - (counters.openedAt ?? 0) >= options.minUptime;
+    // A connection that went silent was not healthy for its whole uptime: it does not reset.
+    const stable =
+      this.#current === 'open' &&
+      outcome.type !== 'heartbeat' &&
+      options.now() - (counters.openedAt ?? 0) >= options.minUptime;
     if (stable) {
       counters.retries = 0;
       this.#previousDelay = 0;
@@ -600,6 +606,17 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (event) this.emit('close', event);
   }
 
+  #offline(): boolean {
+    return this.#environment.navigator?.onLine === false;
+  }
+
+  #flush(): void {
+    const socket = this.#socket;
+    while (socket && this.#current === 'open' && !this.#offline() && this.#queue.items.length) {
+      socket.send(this.#queue.shift() as SendData);
+    }
+  }
+
   // Sends a ping when one is due (or now, when forced) and schedules the next check; a passed
   // deadline ends the connection.
   #tick(force?: boolean): void {
@@ -621,7 +638,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     try {
       socket?.close(heartbeatCloseCode, 'heartbeat timeout');
     } catch {}
-    this.#settle({ type: 'heartbeat' });
+    this.#settle({ type: 'heartbeat' }, closeEvent(heartbeatCloseCode, 'heartbeat timeout'));
   }
 
   #onEnvironment(event: Event): void {
@@ -649,7 +666,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     } else if (type !== 'visibilitychange' || this.#environment.document?.visibilityState === 'visible') {
       // Back online or visible: check an open connection now; cut a long wait short. A small
       // random spread, as `online` can fire before the network works and for many clients at once.
-      if (state === 'open') return this.#tick(true);
+      if (state === 'open') {
+        this.#flush();
+        return this.#tick(true);
+      }
       const soon = options.random() * 300;
       if (state === 'offline' || (state === 'waiting' && this.#retryAt - options.now() > soon)) {
         this.#clearTimer();
@@ -667,6 +687,14 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (event) this.emit('close', event);
     this.emit('failed', error);
   }
+}
+
+// The close event for a socket the client abandoned itself; the browser fires its own late or never.
+function closeEvent(code: number, reason: string): CloseEvent {
+  const init = { code, reason, wasClean: false };
+  return typeof CloseEvent === 'function'
+    ? new CloseEvent('close', init)
+    : (Object.assign(new Event('close'), init) as CloseEvent);
 }
 
 function describe(outcome: Outcome): string {

@@ -82,21 +82,28 @@ export interface ResolvedInfo {
 export interface ResilientEvents {
   /** The state changed. */
   state: [state: State, previous: State];
-  /** HTTP or a resolver is being asked where to connect. */
+  /** HTTP or a resolver is being asked where to connect. `attempt` as in `connecting`. */
   resolving: [info: { attempt: number; via: ResolvedInfo['via']; url: string }];
   /** The endpoint for the next handshake is known. */
   resolved: [info: ResolvedInfo];
-  /** A handshake is starting. `attempt` counts attempts in a row, from 1. */
+  /**
+   * A handshake is starting. `attempt` is 0 for a first connection (at start, or after a
+   * connection that stayed up), else the retry number announced by `reconnecting`.
+   */
   connecting: [info: { attempt: number; url: string }];
   /** A connection opened. Re-authenticate and resubscribe here: queued messages go after. */
   open: [event: Event];
   /** A message arrived. */
   message: [event: MessageEvent];
-  /** A socket closed: a dropped connection, a failed handshake, or the end after `close()`. */
+  /**
+   * A socket closed: a dropped connection, a failed handshake, the end after `close()`, or a
+   * socket the client abandoned (a connect timeout, a missed heartbeat deadline: a `CloseEvent`
+   * with code 4408 or 1006 made by the client, as the browser reports these late or never).
+   */
   close: [event: CloseEvent];
   /** The socket reported an error; a `close` follows. */
   error: [event: Event];
-  /** The next attempt is scheduled after `delay` ms, because of `reason`. */
+  /** Retry number `attempt` (from 1) is scheduled after `delay` ms, because of `reason`. */
   reconnecting: [info: { attempt: number; delay: number; reason: Outcome }];
   /** The client gave up; `error` says why. It stays `failed` until `connect()`. */
   failed: [error: ConnectionFailedError];

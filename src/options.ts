@@ -24,7 +24,7 @@ export interface Timers {
 
 /** What a {@link Resolver} is given for each attempt. */
 export interface ResolveContext {
-  /** Attempts in a row, from 1. */
+  /** 0 for a first connection, else the retry number (see the `reconnecting` event). */
   attempt: number;
   /** What ended the previous attempt, if any. */
   outcome?: Outcome;
@@ -114,8 +114,9 @@ export interface Options {
    * When to ask HTTP about the endpoint before opening a WebSocket, for a URL endpoint (a
    * resolver function always runs). HTTP sees what the browser's WebSocket hides: redirects
    * (followed; the final URL is connected to) and statuses (401, 403, 404, 429, 503…).
-   * - `on-failure`: connect directly; after a failed handshake, GET the endpoint's http(s) twin
-   *   to learn why, and keep probing with HTTP while it is down. Costs nothing when all is well.
+   * - `on-failure`: connect directly; after a failed handshake (or a connection that died at
+   *   once, or of a missed heartbeat), GET the endpoint's http(s) twin to learn why, and keep
+   *   probing with HTTP while it is down. Costs nothing when all is well.
    * - `always`: before every attempt without a reusable answer; for load-balancer steering.
    * - `never`: plain WebSocket attempts only.
    * @default 'on-failure'

@@ -65,7 +65,12 @@ export class Heartbeat {
 
   /** Records an incoming message as life; returns whether it is a pong (not for the app). */
   receive(event: MessageEvent, now: number): boolean {
-    const pong = this.#settings.isPong(event);
+    let pong = false;
+    try {
+      pong = this.#settings.isPong(event);
+    } catch {
+      // A matcher that throws (JSON.parse on a non-JSON message) means "not a pong".
+    }
     if (pong && this.#deadline < Number.POSITIVE_INFINITY) this.rtt = now - this.#sentAt;
     this.reset(now);
     return pong;

@@ -20,7 +20,7 @@ export interface HttpAnswer {
   redirected: boolean;
   /** Retry-After in ms, when the header was readable. */
   retryAfter?: number;
-  /** Cache-Control max-age in seconds (0 for no-store or no-cache), when present. */
+  /** Cache-Control max-age in seconds, when present. */
   maxAge?: number;
   response: Response;
 }
@@ -52,14 +52,15 @@ export async function request(
     throw new ResolveError(
       signal.aborted
         ? `${method} ${redactUrl(url)} timed out`
-        : `${method} ${redactUrl(url)} failed: the network is down, or a hop sent no CORS headers (Access-Control-Allow-Origin)`,
+        : `${method} ${redactUrl(url)} failed: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), or the browser blocked a request to a private network`,
       'network',
       url,
       cause,
     );
   }
-  const cacheControl = response.headers.get('cache-control') ?? '';
-  const maxAge = /no-store|no-cache/.test(cacheControl) ? '0' : /max-age=(\d+)/.exec(cacheControl)?.[1];
+  // Only max-age bounds reuse: frameworks send no-store/no-cache on everything, and an answer
+  // that works is kept until a connection fails anyway.
+  const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
   return {
     status: response.status,
     url: response.url || url,

@@ -2,8 +2,9 @@
 // browser and one demo server per test file, a fresh context and page per test, and a screenshot
 // of the page in test-results/screenshots/ when a test fails.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
@@ -31,11 +32,26 @@ if (!chromiumAvailable) {
   if (process.env.CI) {
     throw new Error(`Chromium not found at ${chromiumPath}: the browser tests need it; apt-get install -y chromium`);
   }
-  // One notice per run, not per test file (workers of one run share the parent process).
-  const key = `RESILIENT_WS_BROWSER_SKIP_NOTED_${process.ppid}`;
-  if (!process.env[key]) {
-    process.env[key] = '1';
+  // One line per run, not per test file: each file runs in its own worker process, so the
+  // first one to create a marker named after the vitest process (the workers' parent) says it.
+  if (firstInRun('browser-skip')) {
     console.warn(`browser tests skipped: Chromium not found at ${chromiumPath} (apt-get install -y chromium)`);
+  }
+}
+
+/** Whether this is the first call with `name` in this vitest run, across its worker processes. */
+function firstInRun(name: string): boolean {
+  let parentStart = '';
+  try {
+    // Field 22 of /proc/<pid>/stat, the start time, tells a reused pid from the old one.
+    parentStart = readFileSync(`/proc/${process.ppid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+  } catch {}
+  const marker = path.join(os.tmpdir(), `resilient-ws-${name}-${process.ppid}-${parentStart}`);
+  try {
+    writeFileSync(marker, '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
   }
 }
 

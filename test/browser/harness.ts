@@ -115,3 +115,12 @@ export function pageNow(page: Page): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Resolves when `predicate` holds (checked here, in Node), every 10 ms; rejects after `timeout` ms. */
+export async function until(predicate: () => boolean, timeout = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeout) throw new Error(`${what} not met within ${timeout} ms`);
+    await sleep(10);
+  }
+}

@@ -393,3 +393,20 @@ describe('WebSocket compatibility', () => {
     expect(client.url).toBe(url);
   });
 });
+
+describe('abandoned attempts', () => {
+  it('emits a close event (1006) for a handshake aborted by the connect timeout', async () => {
+    class HangingSocket {
+      onopen = null;
+      onclose = null;
+      onerror = null;
+      onmessage = null;
+      close() {}
+    }
+    const client = createClient({ WebSocket: HangingSocket as never, connectTimeout: 1000 });
+    const closes: CloseEvent[] = [];
+    client.on('close', (event) => closes.push(event));
+    await advance(1000);
+    expect(closes.map(({ code, reason }) => ({ code, reason }))).toEqual([{ code: 1006, reason: 'connect timeout' }]);
+  });
+});

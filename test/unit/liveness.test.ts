@@ -317,3 +317,55 @@ describe('page lifecycle', () => {
     expect(client.state).toBe('closed');
   });
 });
+
+describe('liveness details', () => {
+  it('emits a close event with code 4408 for a connection that missed its deadline', async () => {
+    pingServer(false);
+    const client = createClient({ heartbeat });
+    const closes: CloseEvent[] = [];
+    client.on('close', (event) => closes.push(event));
+    await advance(4100);
+    expect(closes.map(({ code, reason, wasClean }) => ({ code, reason, wasClean }))).toEqual([
+      { code: 4408, reason: 'heartbeat timeout', wasClean: false },
+    ]);
+  });
+
+  it('does not count a connection that went silent as stable, so the delays keep growing', async () => {
+    const { sockets } = pingServer(false);
+    const client = createClient({ heartbeat: { interval: 6000, timeout: 2000 }, minUptime: 5000 });
+    const delays: number[] = [];
+    client.on('reconnecting', ({ delay }) => delays.push(delay));
+    await advance(30_000);
+    expect(sockets.length).toBeGreaterThanOrEqual(3);
+    expect(delays.slice(0, 3)).toEqual([500, 1000, 2000]);
+  });
+
+  it('treats a pong matcher that throws as "not a pong" and still delivers the message', async () => {
+    const { sockets } = pingServer(false);
+    const client = createClient({
+      heartbeat: { ...heartbeat, isPong: (event) => JSON.parse(event.data).type === 'pong' },
+    });
+    const messages: string[] = [];
+    client.on('message', (event) => messages.push(event.data));
+    await advance(10);
+    sockets[0]?.send('not json');
+    expect(messages).toEqual(['not json']);
+  });
+
+  it('queues sends while offline on an open connection and flushes them when back online', async () => {
+    const { received } = pingServer();
+    const env = environment();
+    const client = createClient({ environment: env });
+    await advance(10);
+    env.navigator.onLine = false;
+    env.window.dispatchEvent(new Event('offline'));
+    expect(client.send('held')).toBe('queued');
+    await advance(10);
+    expect(received).toEqual([]);
+    env.navigator.onLine = true;
+    env.window.dispatchEvent(new Event('online'));
+    await advance(10);
+    expect(received).toEqual(['held']);
+    expect(client.stats.attempts).toBe(1);
+  });
+});
