@@ -1,21 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { ResilientWebSocket, type WebSocketConstructor } from '../../src';
-import { onCleanup, startBackend, until } from './servers';
-
-function connect(url: string, options = {}) {
-  const client = new ResilientWebSocket(url, {
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    initialDelay: 100,
-    maxDelay: 400,
-    ...options,
-  });
-  onCleanup(() => {
-    client.close();
-    return until(() => client.state === 'closed');
-  });
-  return client;
-}
+import { connect, startBackend, until } from './servers';
 
 describe('against a real ws server on 127.0.0.1', () => {
   it('comes back within a second of the server returning, and delivers what was sent meanwhile once each, in order', async () => {

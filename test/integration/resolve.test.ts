@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { discover, type Options, ResilientWebSocket, type Resolver, type WebSocketConstructor } from '../../src';
-import { onCleanup, startBackend, startHttpStub, until } from './servers';
-
-function connect(url: string | Resolver, options: Options = {}) {
-  const client = new ResilientWebSocket(url, {
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    initialDelay: 100,
-    maxDelay: 400,
-    ...options,
-  });
-  onCleanup(() => {
-    client.close();
-    return until(() => client.state === 'closed' || client.state === 'failed');
-  });
-  return client;
-}
+import { discover } from '../../src';
+import { connect, startBackend, startHttpStub, until } from './servers';
 
 describe('redirected endpoints, real HTTP on other ports', () => {
   it.each([301, 302, 307, 308])(

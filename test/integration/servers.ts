@@ -4,7 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type Options, ResilientWebSocket, type Resolver } from '../../src';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -75,6 +76,16 @@ export async function startBackend(port = 0): Promise<Backend> {
   await backend.restart();
   onCleanup(() => backend.kill());
   return backend;
+}
+
+/** A client on the `ws` package's WebSocket with short delays, closed after the test. */
+export function connect(url: string | Resolver, options: Options = {}): ResilientWebSocket {
+  const client = new ResilientWebSocket(url, { WebSocket, initialDelay: 100, maxDelay: 400, ...options });
+  onCleanup(() => {
+    client.close();
+    return until(() => client.state === 'closed' || client.state === 'failed');
+  });
+  return client;
 }
 
 /** Resolves when `predicate` holds, checking every 5 ms; rejects after `timeout` ms. */
