@@ -62,7 +62,6 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   // Bumped whenever pending async work (a resolution, an auth refresh) must be ignored.
   #generation = 0;
   #abort?: AbortController;
-  #preflightAnswered = false;
   #authRefreshed = false;
   readonly #heartbeat?: Heartbeat;
   readonly #environment: Environment;
@@ -443,8 +442,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const endpoint = this.#endpoint as string;
     const outcome = this.#counters.lastOutcome;
     const mode = options.preflight;
-    // Probe while the endpoint fails: after a failed handshake, and while HTTP keeps saying no.
-    const failing = outcome && outcome.type !== 'exception' && !(outcome.type === 'close' && outcome.opened);
+    // Probe once anything went wrong (a failed handshake, a drop, an HTTP refusal), so that while
+    // the endpoint is down no WebSocket attempt is spent: Chromium throttles failed handshakes.
+    const failing = outcome && outcome.type !== 'exception';
     const preflight = !resolver && options.fetch && (mode === 'always' || (mode === 'on-failure' && failing));
     const direct: Target = { url: endpoint, via: 'direct' };
     if (!resolver && !preflight) return direct;
@@ -501,7 +501,6 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         request(options.fetch as typeof fetch, probeUrl, options.request ?? {}, controller.signal, now),
         aborted,
       ]);
-      this.#preflightAnswered = true;
       const { status, retryAfter, maxAge } = answer;
       const said: Outcome = {
         type: 'http',
@@ -521,8 +520,19 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
       const { reason, status, url, retryAfter } = error;
       if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
-      // A preflight that has never been answered says nothing (the server may just lack CORS).
-      if (preflight && reason === 'network' && !this.#preflightAnswered) return direct;
+      if (preflight && reason === 'network') {
+        // A server that is up but sends no CORS headers fails like a dead one; a no-cors request
+        // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
+        // for a server that drops plain GETs without an HTTP answer but takes upgrades.
+        const reachable = await Promise.race([
+          (options.fetch as typeof fetch)(probeUrl, { mode: 'no-cors', signal: controller.signal }).then(
+            () => true,
+            () => false,
+          ),
+          aborted.catch(() => false),
+        ]);
+        if (reachable || this.#counters.retries % 4 === 3) return direct;
+      }
       return { type: 'resolve', error };
     } finally {
       // Its own timer only: by now a close() or reconnect() may have set another.

@@ -114,9 +114,10 @@ export interface Options {
    * When to ask HTTP about the endpoint before opening a WebSocket, for a URL endpoint (a
    * resolver function always runs). HTTP sees what the browser's WebSocket hides: redirects
    * (followed; the final URL is connected to) and statuses (401, 403, 404, 429, 503…).
-   * - `on-failure`: connect directly; after a failed handshake (or a connection that died at
-   *   once, or of a missed heartbeat), GET the endpoint's http(s) twin to learn why, and keep
-   *   probing with HTTP while it is down. Costs nothing when all is well.
+   * - `on-failure`: connect directly; after a failed handshake or a dropped connection, GET the
+   *   endpoint's http(s) twin first, to learn why and where, and keep probing with HTTP while it
+   *   is down, opening a WebSocket only when HTTP reaches the server. Costs nothing when all is
+   *   well.
    * - `always`: before every attempt without a reusable answer; for load-balancer steering.
    * - `never`: plain WebSocket attempts only.
    * @default 'on-failure'

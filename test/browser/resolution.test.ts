@@ -135,14 +135,15 @@ describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => 
 
     control.setStatus('a', 503, 3);
     await control.closeAll('a', 1012, 'restarting');
-    // The retry's handshake is refused (the page sees 1006); its preflight GET reads 503 + Retry-After.
+    // After the drop the retry asks HTTP first: its preflight GET reads 503 + Retry-After, and no
+    // handshake is spent on the refusing backend.
     await page.waitForFunction(() => window.traces.main.reconnecting.some((entry) => entry.reason.type === 'http'));
     const answer = (await trace(page)).reconnecting.find((entry) => entry.reason.type === 'http');
     expect(answer?.reason).toMatchObject({ type: 'http', status: 503, retryAfter: 3000 });
     expect(answer?.delay).toBeGreaterThanOrEqual(3000);
     const answeredAt = answer?.at as number;
     const upgradesAtAnswer = control.status().backends.a.upgrades;
-    expect(upgradesAtAnswer).toBe(2);
+    expect(upgradesAtAnswer).toBe(1);
 
     // The backend is fine again at once; only Retry-After holds the client back.
     control.setStatus('a', null);

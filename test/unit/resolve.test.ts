@@ -22,10 +22,19 @@ interface Answer {
   body?: string;
 }
 
-/** A fetch that answers each request with the next entry (the last one repeats), and logs requests. */
+/**
+ * A fetch that answers each request with the next entry (the last one repeats), and logs requests.
+ * A no-cors request (the client's reachability check) succeeds while `server.reachable`.
+ */
 function fakeFetch(...answers: (Answer | Error)[]) {
   const requests: string[] = [];
+  const server = { reachable: true, noCors: 0 };
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (init?.mode === 'no-cors') {
+      server.noCors++;
+      if (!server.reachable) throw new TypeError('Failed to fetch');
+      return new Response(null, { status: 200 });
+    }
     const requested = String(input);
     requests.push(requested);
     const next = answers.length > 1 ? answers.shift() : answers[0];
@@ -38,7 +47,7 @@ function fakeFetch(...answers: (Answer | Error)[]) {
       redirected: { value: url !== requested },
     });
   });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, requests, mock: fetch };
+  return { fetch: fetch as unknown as typeof globalThis.fetch, requests, server };
 }
 
 function client(url: string | Resolver, options: Options = {}) {
@@ -78,28 +87,52 @@ describe('preflight on failure (the default)', () => {
     ]);
   });
 
-  it('opens no WebSocket while a preflight that answered before now fails, and connects once it answers', async () => {
+  it('opens no WebSocket while HTTP cannot reach the server, but for every fourth retry', async () => {
     startServer({ verifyClient: () => false });
-    const { fetch, requests } = fakeFetch({ status: 503 }, refusedFetch(), refusedFetch(), { status: 426 });
-    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100 });
+    const { fetch, requests, server } = fakeFetch(
+      refusedFetch(),
+      refusedFetch(),
+      refusedFetch(),
+      refusedFetch(),
+      refusedFetch(),
+      refusedFetch(),
+      { status: 426 },
+    );
+    server.reachable = false;
+    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100, maxDelay: 100 });
     const connecting = record(ws, 'connecting');
-    for (let i = 0; i < 100 && requests.length < 3; i++) await advance(50);
-    // One direct attempt; then, while HTTP says 503 or stops answering, no WebSocket at all.
-    expect(requests).toHaveLength(3);
-    expect(connecting).toHaveLength(1);
-    for (let i = 0; i < 100 && requests.length < 4; i++) await advance(50);
-    await advance(5);
+    for (let i = 0; i < 100 && requests.length < 6; i++) await advance(50);
+    expect(requests).toHaveLength(6);
+    expect(server.noCors).toBe(6);
+    // The first, direct attempt, and the one let through at the third retry.
     expect(connecting).toHaveLength(2);
+    server.reachable = true;
+    for (let i = 0; i < 100 && requests.length < 7; i++) await advance(50);
+    await advance(5);
+    expect(connecting).toHaveLength(3);
   });
 
-  it('connects anyway when the preflight never answered (the server may only lack CORS)', async () => {
+  it('connects when the server is up but its preflight fails for lack of CORS (a no-cors request reaches it)', async () => {
     startServer({ verifyClient: () => false });
-    const { fetch, requests } = fakeFetch(refusedFetch());
+    const { fetch, requests, server } = fakeFetch(refusedFetch());
     const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100 });
     const connecting = record(ws, 'connecting');
     await advance(2_000);
     expect(requests.length).toBeGreaterThan(1);
+    expect(server.noCors).toBe(requests.length);
     expect(connecting.length).toBe(requests.length + 1);
+  });
+
+  it('probes before reconnecting after a dropped connection too', async () => {
+    const mock = startServer();
+    const { fetch, requests } = fakeFetch({ status: 426 });
+    const ws = client('ws://localhost:1234/', { fetch });
+    await advance(10);
+    expect(requests).toHaveLength(0);
+    mock.clients()[0]?.close({ code: 1012, reason: '', wasClean: true });
+    await advance(600);
+    expect(requests).toEqual(['http://localhost:1234/']);
+    expect(ws.state).toBe('open');
   });
 });
 
@@ -267,7 +300,8 @@ describe('what HTTP says', () => {
 
   it('names both suspects when the request fails', async () => {
     startServer();
-    const { fetch } = fakeFetch({ status: 200 }, refusedFetch());
+    const { fetch, server } = fakeFetch({ status: 200 }, refusedFetch());
+    server.reachable = false;
     const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 0 });
     const reconnecting = record(ws, 'reconnecting');
     await advance(10);
@@ -294,9 +328,11 @@ describe('what HTTP says', () => {
     expect(ws.state).toBe('resolving');
     await advance(1);
     expect(signal?.aborted).toBe(true);
-    // Never answered before: the WebSocket attempt goes ahead.
+    // A server that does not answer HTTP in time gets no WebSocket attempt yet.
     await advance(10);
-    expect(ws.state).toBe('open');
+    expect(ws.state).toBe('waiting');
+    expect(ws.stats.lastOutcome).toMatchObject({ type: 'resolve', error: { reason: 'network' } });
+    expect(ws.stats.attempts).toBe(0);
   });
 });
 
