@@ -93,7 +93,11 @@ export async function run() {
   return {
     title: 'Reconnect after a 2 s server outage (Node, ws)',
     rows: [
-      ...rows('Defaults (initialDelay 1000, full jitter)', standard, true),
+      ...rows(
+        `Defaults (initialDelay ${defaults.initialDelay}, factor ${defaults.factor}, ${defaults.jitter} jitter)`,
+        standard,
+        true,
+      ),
       ...rows('initialDelay 500', faster, false),
     ],
     notes: [

@@ -116,7 +116,7 @@ export async function run() {
       },
     ],
     notes: [
-      'Settings: initialDelay 1000, maxDelay 30000, factor 2, full jitter (the defaults); attempt 1 is the first retry.',
+      `Settings: initialDelay ${settings.initialDelay}, maxDelay ${settings.maxDelay}, factor ${settings.factor}, ${settings.jitter} jitter (the defaults); attempt 1 is the first retry.`,
       'After a 10 s outage, arrivals are densest in the first windows after recovery and thin out over the next ' +
         '30 s (each client lands uniformly within its current, already grown, delay; the cap is 30 s), so the mean ' +
         'window is small and peak/mean is large even though the peak window holds under 2 % of the clients.',

@@ -122,7 +122,7 @@ describe('reconnecting', () => {
     const delays: number[] = [];
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(20_000);
-    expect(delays.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(delays.slice(0, 4)).toEqual([500, 750, 1125, 1687.5]);
   });
 
   it('starts the delays over once a connection stayed open for minUptime', async () => {
@@ -138,7 +138,7 @@ describe('reconnecting', () => {
     await advance(5000);
     sockets.at(-1)?.close({ code: 1006, reason: '', wasClean: false });
     await advance(5);
-    expect(delays).toEqual([500, 1000, 500]);
+    expect(delays).toEqual([500, 750, 500]);
     expect(client.stats.retries).toBe(1);
   });
 
