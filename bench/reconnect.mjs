@@ -6,7 +6,7 @@ import { backoffDelay, defaults, ResilientWebSocket } from '../dist/index.mjs';
 import { median, nextEvent, seconds, secondsList, sleep, startBackend } from './lib.mjs';
 import { mulberry32 } from './storm-sim.mjs';
 
-const runs = 7;
+const runs = 15;
 const downtime = 2000;
 const goal = 1000;
 
@@ -102,7 +102,7 @@ export async function run() {
     ],
     notes: [
       `Each run uses a fresh client: it opens, the server terminates every socket and closes its listener, and listens on the same port ${downtime / 1000} s later.`,
-      'Full jitter draws retry n uniformly from [0, initialDelay × 2^(n−1)]: during a 2 s outage a client makes ' +
+      `Full jitter draws retry n uniformly from [0, initialDelay × ${defaults.factor}^(n−1)]: during a 2 s outage a client makes ` +
         `${standard.failed.toFixed(1)} failed attempts on average (defaults), and the wait after the backend is back is ` +
         'whatever remains of the current, already grown, random delay. Seven runs of a random variable are noisy: ' +
         'the simulated figures are the expectation. A smaller initialDelay fails more often during the outage, so ' +

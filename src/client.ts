@@ -565,55 +565,53 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     outcome = rest as Outcome;
     counters.lastOutcome = outcome;
     const decision = decided ?? this.#decide(outcome);
-    let why = describe(outcome);
-    const fatal =
-      decision === 'fatal' ||
-      (decision === 'refresh-auth' && (!options.refreshAuth || this.#authRefreshed)) ||
-      (decision !== 'stop' && decision !== 'refresh-auth' && counters.retries >= options.maxRetries);
-    if (decision === 'refresh-auth' && this.#authRefreshed)
-      why += ', the second 401 in a row after refreshing credentials';
-    else if (decision === 'refresh-auth' && !options.refreshAuth)
-      why += ' and no refreshAuth option to renew credentials';
-    else if (decision !== 'fatal') why = `${counters.retries + 1} failed attempts in a row, the last ${why}`;
     if (decision === 'stop') {
       this.#setState('closed');
-    } else if (fatal) {
-      this.#fail(outcome, why, event);
-      return;
-    } else {
-      const attempt = ++counters.retries;
-      let delay = 0;
-      if (decision === 'refresh-auth') {
-        this.#authRefreshed = true;
-        this.#cache = undefined;
-        const generation = this.#generation;
-        Promise.resolve(outcome)
-          .then(options.refreshAuth)
-          .then(
-            () => {
-              if (generation === this.#generation) this.#attempt();
-            },
-            (error) => {
-              if (generation === this.#generation) this.#fail(outcome, `refreshAuth threw ${error}`);
-            },
-          );
-      } else if (decision !== 'connect') {
-        delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
-        this.#previousDelay = delay;
-        const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
-        if (decision === 'reconnect-later' && retryAfter) {
-          // Never earlier than the server asked; a little later, so its clients do not return at once.
-          delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * (1 + options.random() / 5)));
-        }
-      }
-      this.#setState('waiting');
-      this.#retryAt = options.now() + delay;
-      if (decision !== 'refresh-auth') this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
       if (event) this.emit('close', event);
-      this.emit('reconnecting', { attempt, delay, reason: outcome });
       return;
     }
+    const refresh = decision === 'refresh-auth';
+    const said = describe(outcome);
+    let why: string | undefined;
+    if (decision === 'fatal') why = said;
+    else if (refresh && !options.refreshAuth) why = `${said} and no refreshAuth option to renew credentials`;
+    else if (refresh && this.#authRefreshed) why = `${said}, the second 401 in a row after refreshing credentials`;
+    else if (!refresh && counters.retries >= options.maxRetries) {
+      why = `${counters.retries + 1} failed attempts in a row, the last ${said}`;
+    }
+    if (why) return this.#fail(outcome, why, event);
+
+    const attempt = ++counters.retries;
+    let delay = 0;
+    if (refresh) {
+      // One immediate retry with fresh credentials; the next 401 in a row is fatal.
+      this.#authRefreshed = true;
+      this.#cache = undefined;
+      const generation = this.#generation;
+      Promise.resolve(outcome)
+        .then(options.refreshAuth)
+        .then(
+          () => {
+            if (generation === this.#generation) this.#attempt();
+          },
+          (error) => {
+            if (generation === this.#generation) this.#fail(outcome, `refreshAuth threw ${error}`);
+          },
+        );
+    } else if (decision !== 'connect') {
+      delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
+      this.#previousDelay = delay;
+      const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
+      if (decision === 'reconnect-later' && retryAfter) {
+        // Never earlier than the server asked; a little later, so its clients do not return at once.
+        delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * (1 + options.random() / 5)));
+      }
+    }
+    this.#setState('waiting');
+    this.#retryAt = options.now() + delay;
+    if (!refresh) this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
     if (event) this.emit('close', event);
+    this.emit('reconnecting', { attempt, delay, reason: outcome });
   }
 
   #offline(): boolean {

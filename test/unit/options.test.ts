@@ -133,3 +133,36 @@ describe('redactUrl', () => {
     expect(redactUrl('not a url')).toBe('not a url');
   });
 });
+
+describe('endpoint validation, by property', () => {
+  it('refuses every scheme but ws, wss, http and https, naming the argument', () => {
+    const scheme = fc
+      .stringMatching(/^[a-z][a-z0-9+.-]{0,9}$/)
+      .filter((s) => !['ws', 'wss', 'http', 'https'].includes(s));
+    fc.assert(
+      fc.property(scheme, fc.webPath(), (name, path) => {
+        try {
+          toWebSocketUrl(`${name}://example.com${path}`);
+          return false;
+        } catch (error) {
+          return error instanceof InvalidArgumentError && error.argument === 'url';
+        }
+      }),
+    );
+  });
+
+  it('accepts every http(s) and ws(s) URL without a fragment, and returns a ws(s) URL', () => {
+    const url = fc.tuple(
+      fc.constantFrom('ws', 'wss', 'http', 'https'),
+      fc.domain(),
+      fc.webPath(),
+      fc.webQueryParameters(),
+    );
+    fc.assert(
+      fc.property(url, ([scheme, host, path, query]) => {
+        const result = toWebSocketUrl(`${scheme}://${host}${path}${query ? `?${query}` : ''}`);
+        return /^wss?:\/\//.test(result) && result.startsWith(scheme === 'wss' || scheme === 'https' ? 'wss:' : 'ws:');
+      }),
+    );
+  });
+});
