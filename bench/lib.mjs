@@ -1,6 +1,7 @@
 // Shared helpers of the benchmarks: statistics and formatting, a killable `ws` backend on
 // 127.0.0.1, waiting for SDK events with a deadline, and launching Debian's Chromium.
 
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
@@ -95,24 +96,14 @@ export async function startBackend({ port = 0, onConnection = () => {} } = {}) {
 }
 
 /** Chromium's path on this machine (Debian's package). */
-export const chromiumPath = '/usr/bin/chromium';
+// The same Chromium and flags as the browser tests.
+const launch = JSON.parse(readFileSync(new URL('../test/browser/chromium.json', import.meta.url), 'utf8'));
+export const chromiumPath = launch.executablePath;
 
 /** Launches Debian's Chromium through playwright-core, headless, with the flags that work here. */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch(launch);
 }
 
 /**

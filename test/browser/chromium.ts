@@ -10,18 +10,11 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { type Demo, startDemo } from '../../examples/server/demo.mjs';
 
-export const chromiumPath = '/usr/bin/chromium';
-
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// Debian's Chromium and the flags that work on these machines; bench/ launches it the same way.
+const launch: { executablePath: string; args: string[] } = JSON.parse(
+  readFileSync(path.join(__dirname, 'chromium.json'), 'utf8'),
+);
+export const chromiumPath = launch.executablePath;
 
 const screenshotDir = path.resolve('test-results', 'screenshots');
 
@@ -57,7 +50,7 @@ function firstInRun(name: string): boolean {
 
 /** Launches the system Chromium, headless. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  return chromium.launch(launch);
 }
 
 /** What a browser suite's tests use. Filled in by the suite's hooks; read it inside tests only. */

@@ -1,30 +1,37 @@
 // Liveness in real Chromium: the network going away (DevTools offline emulation) and a backend that
 // stops answering without closing anything.
 
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInChromium } from './chromium';
 import { openDemoPage, pageNow, sleep, trace, until, waitForMessage, waitForState } from './harness';
+
+/** A client named 'main' in the page, with short delays and a 1 s heartbeat. */
+function connectWithHeartbeat(page: Page, url: string): Promise<void> {
+  return page.evaluate((url) => {
+    const { ResilientWebSocket } = window.ResilientWS;
+    window.watch(
+      'main',
+      new ResilientWebSocket(url, {
+        initialDelay: 100,
+        maxDelay: 400,
+        heartbeat: {
+          interval: 1000,
+          timeout: 1000,
+          // The demo answers {"type":"ping","id":n} with {"type":"pong","id":n}.
+          message: JSON.stringify({ type: 'ping', id: 1 }),
+          isPong: (event) => JSON.parse(event.data).type === 'pong',
+        },
+      }),
+    );
+  }, url);
+}
 
 describeInChromium('liveness in Chromium', (t) => {
   it('offline: spends no attempts while navigator.onLine is false; back online, open again within a second', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;
-    await page.evaluate((url) => {
-      const { ResilientWebSocket } = window.ResilientWS;
-      window.watch(
-        'main',
-        new ResilientWebSocket(url, {
-          initialDelay: 100,
-          maxDelay: 400,
-          heartbeat: {
-            interval: 1000,
-            timeout: 1000,
-            message: JSON.stringify({ type: 'ping', id: 1 }),
-            isPong: (event) => JSON.parse(event.data).type === 'pong',
-          },
-        }),
-      );
-    }, control.backendUrl('a'));
+    await connectWithHeartbeat(page, control.backendUrl('a'));
     await waitForState(page, 'open');
 
     await t.context.setOffline(true);
@@ -56,23 +63,7 @@ describeInChromium('liveness in Chromium', (t) => {
   it('a silent backend is found by the heartbeat within 2.5 s; once it answers again, the client is back', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;
-    await page.evaluate((url) => {
-      const { ResilientWebSocket } = window.ResilientWS;
-      window.watch(
-        'main',
-        new ResilientWebSocket(url, {
-          initialDelay: 100,
-          maxDelay: 400,
-          heartbeat: {
-            interval: 1000,
-            timeout: 1000,
-            // The demo answers {"type":"ping","id":n} with {"type":"pong","id":n}.
-            message: JSON.stringify({ type: 'ping', id: 1 }),
-            isPong: (event) => JSON.parse(event.data).type === 'pong',
-          },
-        }),
-      );
-    }, control.backendUrl('a'));
+    await connectWithHeartbeat(page, control.backendUrl('a'));
     const echo = JSON.stringify({ type: 'echo', text: 'before the silence' });
     await page.evaluate((echo) => window.clients.main.send(echo), echo);
     await waitForMessage(page, echo);
