@@ -252,11 +252,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   /** Drops the current connection or wait and connects again now, with the retry count reset. */
   reconnect(): void {
-    const socket = this.#socket;
+    this.#abandon(1000, 'reconnect');
     this.#restart();
-    try {
-      socket?.close(1000, 'reconnect');
-    } catch {}
   }
 
   /**
@@ -269,7 +266,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    */
   close(code?: number, reason?: string): void {
     if (code !== undefined && code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new InvalidArgumentError('close(code)', `expected 1000 or an integer in 3000–4999, got ${code}`);
+      throw new InvalidArgumentError('close(code)', `expected 1000 or an integer in 3000-4999, got ${code}`);
     }
     if (reason !== undefined && byteSize(String(reason)) > 123) {
       throw new InvalidArgumentError('close(reason)', 'longer than 123 bytes of UTF-8');
@@ -334,6 +331,15 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#socket = undefined;
   }
 
+  // Detaches the socket and closes it; one that cannot even close is gone anyway.
+  #abandon(code?: number, reason?: string): void {
+    const socket = this.#socket;
+    this.#detach();
+    try {
+      socket?.close(code, reason);
+    } catch {}
+  }
+
   #restart(): void {
     this.#unwatch ??= watchEnvironment(this.#environment, this.#options, {
       handleEvent: (event) => this.#onEnvironment(event),
@@ -367,7 +373,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (resolved.via !== 'direct' && !resolved.cached) {
       this.#cache = {
         ...resolved,
-        expiresAt: maxAge === undefined ? Number.POSITIVE_INFINITY : options.now() + maxAge * 1000,
+        expiresAt: maxAge === undefined ? Infinity : options.now() + maxAge * 1000,
       };
     }
     this.#url = url;
@@ -391,10 +397,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#socket = socket;
     if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;
     this.#timer = options.timers.setTimeout(() => {
-      this.#detach();
-      try {
-        socket.close();
-      } catch {}
+      this.#abandon();
       this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
     }, options.connectTimeout);
     socket.onopen = (event) => {
@@ -438,55 +441,41 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   // target, or the outcome that stands in the way.
   #resolve(attempt: number): Target | Promise<Target | Outcome> {
     const options = this.#options;
-    const resolver = this.#resolver;
     const endpoint = this.#endpoint as string;
     const outcome = this.#counters.lastOutcome;
     const mode = options.preflight;
     // Probe once anything went wrong (a failed handshake, a drop, an HTTP refusal), so that while
     // the endpoint is down no WebSocket attempt is spent: Chromium throttles failed handshakes.
     const failing = outcome && outcome.type !== 'exception';
-    const preflight = !resolver && options.fetch && (mode === 'always' || (mode === 'on-failure' && failing));
+    const preflight = !!options.fetch && (mode === 'always' || (mode === 'on-failure' && !!failing));
     const direct: Target = { url: endpoint, via: 'direct' };
-    if (!resolver && !preflight) return direct;
-    return this.#ask(attempt, resolver, !!preflight, direct);
+    return this.#resolver || preflight ? this.#ask(attempt, direct) : direct;
   }
 
-  async #ask(
-    attempt: number,
-    resolver: Resolver | undefined,
-    preflight: boolean,
-    direct: Target,
-  ): Promise<Target | Outcome> {
+  // Runs the resolver or, when there is none, the preflight.
+  async #ask(attempt: number, direct: Target): Promise<Target | Outcome> {
     const options = this.#options;
+    const resolver = this.#resolver;
     const endpoint = direct.url;
     const outcome = this.#counters.lastOutcome;
-    const mode = options.preflight;
     const probeUrl = resolver ? (resolver.url ?? '') : (options.preflightUrl ?? toHttpUrl(endpoint));
+    const where = redactUrl(probeUrl);
     const via = resolver ? (resolver.via ?? 'custom') : 'preflight';
     const controller = new AbortController();
     this.#abort = controller;
     this.#setState('resolving');
-    this.emit('resolving', { attempt, via, url: redactUrl(probeUrl) });
+    this.emit('resolving', { attempt, via, url: where });
     const timeout = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
     // Settles at the abort even when a resolver (or a fetch) ignores its signal.
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.onabort = () =>
-        reject(
-          new ResolveError(`${via} ${redactUrl(probeUrl)} timed out or was cancelled`, 'network', redactUrl(probeUrl)),
-        );
+        reject(new ResolveError(`${via} ${where} timed out or was cancelled`, 'network', where));
     });
     const now = options.now();
     const base = (globalThis as { location?: Location }).location?.href;
     const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);
     const check = (url: string) =>
-      checkTarget(
-        url,
-        redactUrl(probeUrl) || 'the resolver',
-        base,
-        secure,
-        options.allowInsecure,
-        options.allowedHosts,
-      );
+      checkTarget(url, where || 'the resolver', base, secure, options.allowInsecure, options.allowedHosts);
     try {
       if (resolver) {
         const fetcher = options.fetch as typeof fetch;
@@ -512,7 +501,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       const decision = this.#decide(said);
       if (decision !== 'connect') return { ...said, decision } as Outcome;
       // Under `always`, reuse the answer only for as long as the server said it may be.
-      const reuse = mode === 'always' ? (maxAge ?? 0) : maxAge;
+      const reuse = options.preflight === 'always' ? (maxAge ?? 0) : maxAge;
       return { url: check(answer.url), via, redirected: answer.redirected, status, maxAge: reuse };
     } catch (thrown) {
       const error = isResilientError(thrown, 'ResolveError')
@@ -520,7 +509,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
       const { reason, status, url, retryAfter } = error;
       if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
-      if (preflight && reason === 'network') {
+      if (!resolver && reason === 'network') {
         // A server that is up but sends no CORS headers fails like a dead one; a no-cors request
         // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
         // for a server that drops plain GETs without an HTTP answer but takes upgrades.
@@ -574,8 +563,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const said = describe(outcome);
     let why: string | undefined;
     if (decision === 'fatal') why = said;
-    else if (refresh && !options.refreshAuth) why = `${said} and no refreshAuth option to renew credentials`;
-    else if (refresh && this.#authRefreshed) why = `${said}, the second 401 in a row after refreshing credentials`;
+    else if (refresh && !options.refreshAuth) why = `${said} and no refreshAuth option`;
+    else if (refresh && this.#authRefreshed) why = `${said}, the second 401 in a row after refreshAuth`;
     else if (!refresh && counters.retries >= options.maxRetries) {
       why = `${counters.retries + 1} failed attempts in a row, the last ${said}`;
     }
@@ -641,11 +630,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #dead(): void {
-    const socket = this.#socket;
-    this.#detach();
-    try {
-      socket?.close(heartbeatCloseCode, 'heartbeat timeout');
-    } catch {}
+    this.#abandon(heartbeatCloseCode, 'heartbeat timeout');
     this.#settle({ type: 'heartbeat' }, closeEvent(heartbeatCloseCode, 'heartbeat timeout'));
   }
 
@@ -657,11 +642,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if ((type === 'pagehide' && (event as PageTransitionEvent).persisted) || type === 'freeze') {
       // Parked in the back/forward cache or frozen: an open socket would be dead on return, and
       // keeps the page from being cached. Close it cleanly; reconnect on return.
-      const socket = this.#socket;
-      this.#detach();
-      try {
-        socket?.close(1000, 'page hidden');
-      } catch {}
+      this.#abandon(1000, 'page hidden');
       this.#setState('suspended');
     } else if (state === 'suspended') {
       if (type === 'pageshow' || type === 'resume') this.#restart();

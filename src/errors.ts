@@ -21,10 +21,10 @@ export class ResilientWebSocketError extends Error {
  */
 export class InvalidArgumentError extends ResilientWebSocketError {
   /** The option or argument at fault, e.g. `"maxDelay"` or `"close(code)"`. */
-  readonly argument: string;
+  declare readonly argument: string;
   constructor(argument: string, problem: string) {
     super(`${argument}: ${problem}`, 'InvalidArgumentError');
-    this.argument = argument;
+    Object.assign(this, { argument });
   }
 }
 
@@ -37,16 +37,14 @@ export class InvalidArgumentError extends ResilientWebSocketError {
  */
 export class ConnectionFailedError extends ResilientWebSocketError {
   /** The last thing the server (or the network) did before the client gave up. */
-  readonly outcome: Outcome;
+  declare readonly outcome: Outcome;
   /** The HTTP status, when the outcome was one. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** The URL of the last attempt, with secrets in its query redacted. */
-  readonly url: string;
+  declare readonly url: string;
   constructor(message: string, outcome: Outcome, url: string) {
     super(`${message}; endpoint ${url}`, 'ConnectionFailedError');
-    this.outcome = outcome;
-    this.status = (outcome as { status?: number }).status;
-    this.url = url;
+    Object.assign(this, { outcome, status: (outcome as { status?: number }).status, url });
   }
 }
 
@@ -60,12 +58,12 @@ export class ConnectionFailedError extends ResilientWebSocketError {
  * - `status`: a resolver answered with an HTTP status (in `status`) that is not a go-ahead.
  */
 export class ResolveError extends ResilientWebSocketError {
-  readonly reason: 'network' | 'invalid' | 'refused' | 'status';
+  declare readonly reason: 'network' | 'invalid' | 'refused' | 'status';
   /** The URL concerned, with secrets redacted. */
-  readonly url: string;
+  declare readonly url: string;
   /** With reason `status`: the HTTP status and the Retry-After in ms, when sent. */
-  readonly status?: number;
-  readonly retryAfter?: number;
+  declare readonly status?: number;
+  declare readonly retryAfter?: number;
   constructor(
     message: string,
     reason: ResolveError['reason'],
@@ -75,11 +73,7 @@ export class ResolveError extends ResilientWebSocketError {
     retryAfter?: number,
   ) {
     super(message, 'ResolveError');
-    this.reason = reason;
-    this.url = url;
-    this.cause = cause;
-    this.status = status;
-    this.retryAfter = retryAfter;
+    Object.assign(this, { reason, url, cause, status, retryAfter });
   }
 }
 

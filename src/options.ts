@@ -242,7 +242,7 @@ export const defaults = {
   maxDelay: 30_000,
   factor: 1.5,
   jitter: 'full' as Jitter,
-  maxRetries: Number.POSITIVE_INFINITY,
+  maxRetries: Infinity,
   minUptime: 5_000,
   maxQueuedMessages: 1_000,
   maxQueuedBytes: 1_048_576,
@@ -270,65 +270,64 @@ function check(name: string, ok: boolean, expected: string, value: unknown): voi
   if (!ok) throw new InvalidArgumentError(name, `expected ${expected}, got ${String(value)}`);
 }
 
+// Whether a value is acceptable, and what the error says is expected instead.
+type Rule = [valid: (value: never) => boolean, expected: string];
+
+const atLeast = (min: number): Rule => [
+  (value: number) => Number.isFinite(value) && value >= min,
+  `a finite number >= ${min}`,
+];
+const delay = atLeast(0);
+const count: Rule = [
+  (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
+  'an integer >= 0 or Infinity',
+];
+const oneOf = (...choices: string[]): Rule => [
+  (value: string) => choices.includes(value),
+  `one of '${choices.join("', '")}'`,
+];
+
+// The options with a simple rule, in the order they are checked.
+const rules: { [K in keyof typeof defaults]?: Rule } = {
+  connectTimeout: delay,
+  initialDelay: delay,
+  maxDelay: delay,
+  minUptime: delay,
+  resolveTimeout: delay,
+  maxRetryAfter: delay,
+  maxRetries: count,
+  maxQueuedMessages: count,
+  maxQueuedBytes: count,
+  factor: atLeast(1),
+  jitter: oneOf('full', 'equal', 'decorrelated', 'none'),
+  preflight: oneOf('on-failure', 'always', 'never'),
+  queueOverflow: oneOf('reject', 'drop-oldest'),
+};
+
 /** Fills in defaults and rejects bad values with an {@link InvalidArgumentError} naming the option. */
 export function normalizeOptions(options: Options = {}): NormalizedOptions {
   const merged = { ...defaults, ...options };
-  for (const key of [
-    'connectTimeout',
-    'initialDelay',
-    'maxDelay',
-    'minUptime',
-    'resolveTimeout',
-    'maxRetryAfter',
-  ] as const) {
-    check(key, Number.isFinite(merged[key]) && merged[key] >= 0, 'a finite number ≥ 0', merged[key]);
-  }
-  for (const key of ['maxRetries', 'maxQueuedMessages', 'maxQueuedBytes'] as const) {
-    const value = merged[key];
-    check(
-      key,
-      value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0),
-      'an integer ≥ 0 or Infinity',
-      value,
-    );
+  for (const [key, [valid, expected]] of Object.entries(rules) as [keyof typeof defaults, Rule][]) {
+    check(key, valid(merged[key] as never), expected, merged[key]);
   }
   const { interval = 0, timeout = 0 } = options.heartbeat ?? {};
   check(
     'heartbeat',
     Number.isFinite(interval + timeout) && interval >= 0 && timeout >= 0,
-    'finite interval and timeout ≥ 0',
+    'finite interval and timeout >= 0',
     options.heartbeat && JSON.stringify(options.heartbeat),
   );
-  check('factor', Number.isFinite(merged.factor) && merged.factor >= 1, 'a finite number ≥ 1', merged.factor);
   check(
     'maxDelay',
     merged.maxDelay >= merged.initialDelay,
     `at least initialDelay (${merged.initialDelay})`,
     merged.maxDelay,
   );
-  check(
-    'jitter',
-    ['full', 'equal', 'decorrelated', 'none'].includes(merged.jitter),
-    "'full', 'equal', 'decorrelated' or 'none'",
-    merged.jitter,
-  );
-  check(
-    'preflight',
-    ['on-failure', 'always', 'never'].includes(merged.preflight),
-    "'on-failure', 'always' or 'never'",
-    merged.preflight,
-  );
-  check(
-    'queueOverflow',
-    ['reject', 'drop-oldest'].includes(merged.queueOverflow),
-    "'reject' or 'drop-oldest'",
-    merged.queueOverflow,
-  );
   const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (typeof WebSocketClass !== 'function') {
     throw new InvalidArgumentError(
       'WebSocket',
-      "no WebSocket implementation here; on Node 20 pass the `ws` package's class: new ResilientWebSocket(url, { WebSocket })",
+      "not available; on Node 20 pass the `ws` package's class as the WebSocket option",
     );
   }
   return {

@@ -39,7 +39,7 @@ export class Heartbeat {
   #lastLife = 0;
   #sentAt = 0;
   // The wall-clock time by which life must be seen; Infinity while no ping is out.
-  #deadline = Number.POSITIVE_INFINITY;
+  #deadline = Infinity;
   readonly #settings: Required<HeartbeatOptions>;
 
   constructor(settings: HeartbeatOptions) {
@@ -55,7 +55,7 @@ export class Heartbeat {
   /** Starts over at `now`, as when a connection opens. */
   reset(now: number): void {
     this.#lastLife = now;
-    this.#deadline = Number.POSITIVE_INFINITY;
+    this.#deadline = Infinity;
   }
 
   /** Whether the deadline has passed at `now`: the connection is dead. */
@@ -71,7 +71,7 @@ export class Heartbeat {
     } catch {
       // A matcher that throws (JSON.parse on a non-JSON message) means "not a pong".
     }
-    if (pong && this.#deadline < Number.POSITIVE_INFINITY) this.rtt = now - this.#sentAt;
+    if (pong && this.#deadline < Infinity) this.rtt = now - this.#sentAt;
     this.reset(now);
     return pong;
   }
@@ -82,7 +82,7 @@ export class Heartbeat {
    */
   due(now: number, force?: boolean): SendData | undefined {
     const { interval, timeout, message } = this.#settings;
-    if (this.#deadline < Number.POSITIVE_INFINITY || (!force && now < this.#lastLife + interval)) return undefined;
+    if (this.#deadline < Infinity || (!force && now < this.#lastLife + interval)) return undefined;
     this.#sentAt = now;
     this.#deadline = now + timeout;
     return typeof message === 'function' ? message() : message;
@@ -90,7 +90,7 @@ export class Heartbeat {
 
   /** Ms from `now` until the next check is needed. */
   next(now: number): number {
-    const at = this.#deadline < Number.POSITIVE_INFINITY ? this.#deadline : this.#lastLife + this.#settings.interval;
+    const at = this.#deadline < Infinity ? this.#deadline : this.#lastLife + this.#settings.interval;
     return Math.max(0, at - now);
   }
 }
