@@ -118,16 +118,16 @@ describe('reconnecting', () => {
     server.on('connection', (socket) =>
       setTimeout(() => socket.close({ code: 1001, reason: '', wasClean: true }), 100),
     );
-    const client = createClient();
+    const client = createClient({ factor: 2 });
     const delays: number[] = [];
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(20_000);
-    expect(delays.slice(0, 4)).toEqual([500, 750, 1125, 1687.5]);
+    expect(delays.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
   });
 
   it('starts the delays over once a connection stayed open for minUptime', async () => {
     const { sockets } = serverLog();
-    const client = createClient({ minUptime: 5000 });
+    const client = createClient({ minUptime: 5000, factor: 2 });
     const delays: number[] = [];
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(10);
@@ -138,7 +138,7 @@ describe('reconnecting', () => {
     await advance(5000);
     sockets.at(-1)?.close({ code: 1006, reason: '', wasClean: false });
     await advance(5);
-    expect(delays).toEqual([500, 750, 500]);
+    expect(delays).toEqual([500, 1000, 500]);
     expect(client.stats.retries).toBe(1);
   });
 
