@@ -4,7 +4,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
 import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
-import type { ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+import type { DropInfo, ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
@@ -22,6 +22,20 @@ type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => v
 type ListenerArgument = EventListenerOrEventListenerObject | ((...args: never[]) => void);
 
 const noop = () => {};
+
+// Reports a listener's exception the way EventTarget does: as an uncaught error (window.onerror,
+// Node's uncaughtException), without stopping the client or the other listeners.
+function report(error: unknown): void {
+  const { reportError } = globalThis as { reportError?: (error: unknown) => void };
+  if (typeof reportError === 'function') reportError(error);
+  else
+    queueMicrotask(() => {
+      throw error;
+    });
+}
+
+// One registered listener, as eventemitter3 keeps it.
+type Registration = { fn: (...args: unknown[]) => void; context: unknown; once: boolean };
 
 // Bound to the app's listener as EventEmitter context, so removeEventListener finds it again.
 function callListener(this: ListenerArgument, ...args: unknown[]): void {
@@ -73,6 +87,16 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #timer?: unknown;
   #current: State = 'idle';
   #previousDelay = 0;
+  // The endpoint a resolver gave whose connection failed: probed over HTTP before the resolver
+  // is asked again, so its status (403, 503 + Retry-After…) reaches the policy.
+  #suspect?: string;
+  // Events (and follow-up work such as the queue flush) of the step in progress: run once the
+  // step has settled, so a listener never sees, or changes, a half-made transition.
+  readonly #pending: (() => void)[] = [];
+  #draining = false;
+  // Set while `drop` listeners run: what their own sends drop is reported by send()'s result
+  // only, so a listener that re-sends what was dropped cannot loop forever.
+  #inDrop = false;
   #chosenBinaryType?: BinaryType;
   readonly #handlers: { [T in WebSocketEventType]?: Handler<T> } = {};
   readonly #counters: Stats = { attempts: 0, reconnects: 0, retries: 0 };
@@ -223,22 +247,29 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (typeof size !== 'number') {
       throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
     }
+    try {
+      return this.#send(data);
+    } finally {
+      this.#drain();
+    }
+  }
+
+  #send(data: SendData): SendResult {
     // Nothing goes out on a socket already past its heartbeat deadline.
     if (this.#current === 'open' && this.#heartbeat?.expired(this.#options.now())) this.#dead();
     const state = this.#current;
-    // While the browser is offline an open socket only holds frames, and may never deliver them:
-    // they wait in the queue instead, for this connection when back online or for the next one.
-    if (state === 'open' && !this.#offline()) {
+    if (state === 'open') {
       this.#socket?.send(data);
       return 'sent';
     }
-    if (state === 'closing' || state === 'closed') {
-      this.emit('drop', { data, reason: 'closed' });
+    // After close() or a failure nothing would ever send a queued message: say so now.
+    if (state === 'closing' || state === 'closed' || state === 'failed') {
+      this.#emit('drop', { data, reason: state === 'failed' ? 'failed' : 'closed' });
       return 'dropped';
     }
     const dropped = this.#queue.push(data);
-    for (const message of dropped) this.emit('drop', { data: message, reason: 'overflow' });
-    if (state === 'idle') this.connect();
+    for (const message of dropped) this.#emit('drop', { data: message, reason: 'overflow' });
+    if (state === 'idle') this.#restart();
     return dropped[0] === data ? 'dropped' : dropped.length ? 'queued-dropped-oldest' : 'queued';
   }
 
@@ -248,12 +279,16 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    */
   connect(): void {
     if (!/^(resolving|connecting|open|waiting)$/.test(this.#current)) this.#restart();
+    this.#drain();
   }
 
-  /** Drops the current connection or wait and connects again now, with the retry count reset. */
+  /**
+   * Drops the current connection or wait and connects again now, with the retry count reset.
+   * Does nothing after `close()`: only `connect()` starts over from there.
+   */
   reconnect(): void {
-    this.#abandon(1000, 'reconnect');
-    this.#restart();
+    if (this.#current !== 'closing' && this.#current !== 'closed') this.#restart();
+    this.#drain();
   }
 
   /**
@@ -271,21 +306,82 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (reason !== undefined && byteSize(String(reason)) > 123) {
       throw new InvalidArgumentError('close(reason)', 'longer than 123 bytes of UTF-8');
     }
-    // Whatever is pending (a wait, a resolution, an auth refresh) must not connect any more.
-    this.#cancel();
+    if (this.#current !== 'closing' && this.#current !== 'closed') {
+      // Whatever is pending (a wait, a resolution, an auth refresh) must not connect any more.
+      this.#cancel();
+      const socket = this.#socket;
+      // The state first: a drop listener that sends again must see a closed client.
+      this.#setState(socket ? 'closing' : 'closed');
+      this.#dropQueue('closed');
+      try {
+        socket?.close(code ?? 1000, reason);
+      } catch {
+        // A socket that cannot even close is gone; do not wait for its event.
+        this.#detach();
+        this.#setState('closed');
+      }
+    }
+    this.#drain();
+  }
+
+  #dropQueue(reason: DropInfo['reason']): void {
     for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
-      this.emit('drop', { data, reason: 'closed' });
+      this.#emit('drop', { data, reason });
     }
-    const socket = this.#socket;
-    this.#setState(socket ? 'closing' : 'closed');
-    if (!socket) return;
+  }
+
+  // Queues an event for delivery once the current step has settled.
+  #emit<T extends keyof ResilientEvents>(type: T, ...args: ResilientEvents[T]): void {
+    if (type !== 'drop' || !this.#inDrop) this.#pending.push(() => this.#dispatch(type, args));
+  }
+
+  // Runs the pending events and follow-ups in order, unless a drain is already running further
+  // up the stack (a listener called a public method): that one picks up what was added.
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
     try {
-      socket.close(code ?? 1000, reason);
-    } catch {
-      // A socket that cannot even close is gone; do not wait for its event.
-      this.#detach();
-      this.#setState('closed');
+      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) {
+        try {
+          next();
+        } catch (error) {
+          report(error);
+        }
+      }
+    } finally {
+      this.#draining = false;
     }
+  }
+
+  // Calls each listener on its own, as EventTarget does: one that throws is reported and the
+  // others still run. eventemitter3's own emit would stop at the first exception.
+  #dispatch(type: keyof ResilientEvents, args: unknown[]): void {
+    const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
+    const found = (this as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
+    if (!found) return;
+    const outer = this.#inDrop;
+    this.#inDrop = type === 'drop';
+    for (const { fn, context, once } of Array.isArray(found) ? [...found] : [found]) {
+      // biome-ignore lint/suspicious/noExplicitAny: removes exactly this registration.
+      if (once) this.removeListener(type, fn as any, context, true);
+      try {
+        fn.apply(context, args);
+      } catch (error) {
+        report(error);
+      }
+    }
+    this.#inDrop = outer;
+  }
+
+  // Wraps a callback from outside (a socket, a timer, a promise, the page) as one step.
+  #step<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        callback(...args);
+      } finally {
+        this.#drain();
+      }
+    };
   }
 
   #setHandler<T extends WebSocketEventType>(type: T, handler: Handler<T>): void {
@@ -305,7 +401,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       this.#unwatch?.();
       this.#unwatch = undefined;
     }
-    if (state !== previous) this.emit('state', state, previous);
+    if (state !== previous) this.#emit('state', state, previous);
   }
 
   #clearTimer(): void {
@@ -342,9 +438,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   #restart(): void {
     this.#unwatch ??= watchEnvironment(this.#environment, this.#options, {
-      handleEvent: (event) => this.#onEnvironment(event),
+      handleEvent: this.#step((event: Event) => this.#onEnvironment(event)),
     });
-    this.#detach();
+    // A socket held while offline, or one still closing, must not outlive the restart.
+    this.#abandon(1000, 'reconnect');
     this.#counters.retries = 0;
     this.#previousDelay = 0;
     this.#attempt();
@@ -359,7 +456,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const resolved =
       cached && this.#options.now() < cached.expiresAt ? { ...cached, cached: true } : this.#resolve(attempt);
     if (resolved instanceof Promise) {
-      resolved.then((target) => generation === this.#generation && this.#open(target, attempt));
+      resolved.then(this.#step((target) => generation === this.#generation && this.#open(target, attempt)));
     } else {
       this.#open(resolved, attempt);
     }
@@ -377,7 +474,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       };
     }
     this.#url = url;
-    this.emit('resolved', {
+    this.#emit('resolved', {
       via: resolved.via,
       url: redactUrl(url),
       redirected: resolved.redirected ?? false,
@@ -387,7 +484,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     });
     this.#setState('connecting');
     counters.attempts++;
-    this.emit('connecting', { attempt, url: redactUrl(url) });
+    this.#emit('connecting', { attempt, url: redactUrl(url) });
     let socket: WebSocket;
     try {
       socket = new options.WebSocket(url, protocols ?? options.protocols) as WebSocket;
@@ -396,23 +493,32 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     }
     this.#socket = socket;
     if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;
-    this.#timer = options.timers.setTimeout(() => {
-      this.#abandon();
-      this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
-    }, options.connectTimeout);
-    socket.onopen = (event) => {
+    this.#timer = options.timers.setTimeout(
+      this.#step(() => {
+        this.#abandon();
+        this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
+      }),
+      options.connectTimeout,
+    );
+    socket.onopen = this.#step((event: Event) => {
+      // An open that comes after close() was asked for changes nothing: the close follows.
+      if (this.#current !== 'connecting') return;
       this.#clearTimer();
-      this.#authRefreshed = false;
       if (counters.openedAt !== undefined) counters.reconnects++;
       counters.openedAt = options.now();
-      this.#setState('open');
       this.#heartbeat?.reset(counters.openedAt);
-      this.emit('open', event);
-      // After the open listeners, so their re-authentication and resubscription go first.
-      this.#flush();
-      this.#tick();
-    };
-    socket.onmessage = (event) => {
+      // Held while the browser is offline: `online` makes it open (or its heartbeat ends it).
+      this.#setState(this.#offline() ? 'offline' : 'open');
+      this.#emit('open', event);
+      // After the open listeners, so their re-authentication and resubscription go first; and
+      // only while this socket is still the open one (a listener may have closed it).
+      this.#pending.push(() => {
+        if (this.#socket !== socket) return;
+        this.#flush();
+        this.#tick();
+      });
+    });
+    socket.onmessage = this.#step((event: MessageEvent) => {
       const heartbeat = this.#heartbeat;
       if (heartbeat) {
         const now = options.now();
@@ -422,19 +528,20 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         counters.rtt = heartbeat.rtt;
         if (pong) return;
       }
-      this.emit('message', event);
-    };
-    socket.onerror = (event) => this.#current !== 'closing' && this.emit('error', event);
-    socket.onclose = (event) => {
+      this.#emit('message', event);
+    });
+    socket.onerror = this.#step((event: Event) => this.#current !== 'closing' && this.#emit('error', event));
+    socket.onclose = this.#step((event: CloseEvent) => {
+      const opened = counters.openedAt !== undefined && this.#current !== 'connecting';
       this.#detach();
       if (this.#current === 'closing') {
         this.#setState('closed');
-        this.emit('close', event);
+        this.#emit('close', event);
       } else {
         const { code, reason, wasClean } = event;
-        this.#settle({ type: 'close', code, reason, wasClean, opened: this.#current === 'open' }, event);
+        this.#settle({ type: 'close', code, reason, wasClean, opened }, event);
       }
-    };
+    });
   }
 
   // Asks HTTP or the resolver where to connect, when the options call for it. Returns the
@@ -444,88 +551,120 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const endpoint = this.#endpoint as string;
     const outcome = this.#counters.lastOutcome;
     const mode = options.preflight;
+    const probing = !!options.fetch && mode !== 'never';
+    if (this.#resolver) return this.#ask(attempt, probing ? this.#suspect : undefined);
     // Probe once anything went wrong (a failed handshake, a drop, an HTTP refusal), so that while
     // the endpoint is down no WebSocket attempt is spent: Chromium throttles failed handshakes.
     const failing = outcome && outcome.type !== 'exception';
-    const preflight = !!options.fetch && (mode === 'always' || (mode === 'on-failure' && !!failing));
-    const direct: Target = { url: endpoint, via: 'direct' };
-    return this.#resolver || preflight ? this.#ask(attempt, direct) : direct;
+    return probing && (mode === 'always' || failing) ? this.#ask(attempt, endpoint) : { url: endpoint, via: 'direct' };
   }
 
-  // Runs the resolver or, when there is none, the preflight.
-  async #ask(attempt: number, direct: Target): Promise<Target | Outcome> {
+  // Probes `probe` (an endpoint whose handshake failed, or the URL endpoint itself) over HTTP,
+  // then runs the resolver, if there is one. Both share one `resolveTimeout` and one abort.
+  async #ask(attempt: number, probe?: string): Promise<Target | Outcome> {
     const options = this.#options;
     const resolver = this.#resolver;
-    const endpoint = direct.url;
-    const outcome = this.#counters.lastOutcome;
-    const probeUrl = resolver ? (resolver.url ?? '') : (options.preflightUrl ?? toHttpUrl(endpoint));
-    const where = redactUrl(probeUrl);
-    const via = resolver ? (resolver.via ?? 'custom') : 'preflight';
     const controller = new AbortController();
     this.#abort = controller;
     this.#setState('resolving');
-    this.emit('resolving', { attempt, via, url: where });
     const timeout = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
     // Settles at the abort even when a resolver (or a fetch) ignores its signal.
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.onabort = () =>
-        reject(new ResolveError(`${via} ${where} timed out or was cancelled`, 'network', where));
+      controller.signal.onabort = () => reject(new ResolveError('Resolving timed out or was cancelled', 'network', ''));
     });
-    const now = options.now();
     const base = (globalThis as { location?: Location }).location?.href;
-    const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);
-    const check = (url: string) =>
-      checkTarget(url, where || 'the resolver', base, secure, options.allowInsecure, options.allowedHosts);
     try {
-      if (resolver) {
-        const fetcher = options.fetch as typeof fetch;
-        const result = await Promise.race([
-          resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now }),
-          aborted,
-        ]);
-        const resolution = typeof result === 'string' ? { url: result } : result;
-        return { ...resolution, url: check(resolution.url), via };
+      if (probe !== undefined) {
+        const probed = await this.#probe(attempt, probe, controller.signal, aborted);
+        // The endpoint answered, or may be fine: the resolver decides where to go next.
+        if (!resolver || 'type' in probed) return probed;
+        this.#suspect = undefined;
       }
-      const answer = await Promise.race([
-        request(options.fetch as typeof fetch, probeUrl, options.request ?? {}, controller.signal, now),
+      // Without a probe, only a resolver comes here.
+      const { url: asked = '', via = 'custom' } = resolver as Resolver;
+      const where = redactUrl(asked);
+      this.#emit('resolving', { attempt, via, url: where });
+      const result = await Promise.race([
+        (resolver as Resolver)({
+          attempt,
+          outcome: this.#counters.lastOutcome,
+          signal: controller.signal,
+          fetch: options.fetch as typeof fetch,
+          now: options.now(),
+        }),
         aborted,
       ]);
-      const { status, retryAfter, maxAge } = answer;
-      const said: Outcome = {
-        type: 'http',
-        status,
-        url: redactUrl(answer.url),
-        dedicated: !!options.preflightUrl,
-        retryAfter,
-      };
-      const decision = this.#decide(said);
-      if (decision !== 'connect') return { ...said, decision } as Outcome;
-      // Under `always`, reuse the answer only for as long as the server said it may be.
-      const reuse = options.preflight === 'always' ? (maxAge ?? 0) : maxAge;
-      return { url: check(answer.url), via, redirected: answer.redirected, status, maxAge: reuse };
+      const resolution = typeof result === 'string' ? { url: result } : result;
+      const secure = /^https:/.test(asked || base || '');
+      const url = checkTarget(
+        resolution.url,
+        where || 'the resolver',
+        base,
+        secure,
+        options.allowInsecure,
+        options.allowedHosts,
+      );
+      return { ...resolution, url, via };
     } catch (thrown) {
       const error = isResilientError(thrown, 'ResolveError')
         ? (thrown as ResolveError)
         : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
-      const { reason, status, url, retryAfter } = error;
+      const { status, url, retryAfter } = error;
       if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
-      if (!resolver && reason === 'network') {
+      return { type: 'resolve', error };
+    } finally {
+      // Its own timer only: by now a close() or reconnect() may have set another.
+      options.timers.clearTimeout(timeout);
+    }
+  }
+
+  // GETs the http(s) twin of `endpoint` (or `preflightUrl`, for a URL endpoint) and asks the
+  // policy what its answer means. Returns where to connect (the final URL after redirects, or
+  // `endpoint` as it is when HTTP cannot tell), or the outcome that stands in the way.
+  async #probe(
+    attempt: number,
+    endpoint: string,
+    signal: AbortSignal,
+    aborted: Promise<never>,
+  ): Promise<Target | Outcome> {
+    const options = this.#options;
+    const fetcher = options.fetch as typeof fetch;
+    const own = !this.#resolver;
+    const dedicated = own && !!options.preflightUrl;
+    const probeUrl = dedicated ? (options.preflightUrl as string) : toHttpUrl(endpoint);
+    const where = redactUrl(probeUrl);
+    this.#emit('resolving', { attempt, via: 'preflight', url: where });
+    try {
+      // The app's request settings are for its own endpoint's preflight, not for the hosts a
+      // resolver names.
+      const settings = own ? (options.request ?? {}) : {};
+      const answer = await Promise.race([request(fetcher, probeUrl, settings, signal, options.now()), aborted]);
+      const { status, retryAfter, maxAge } = answer;
+      const said: Outcome = { type: 'http', status, url: redactUrl(answer.url), dedicated, retryAfter };
+      const decision = this.#decide(said);
+      if (decision !== 'connect') return { ...said, decision } as Outcome;
+      const base = (globalThis as { location?: Location }).location?.href;
+      const secure = /^wss:/.test(endpoint);
+      const url = checkTarget(answer.url, where, base, secure, options.allowInsecure, options.allowedHosts);
+      // Under `always`, reuse the answer only for as long as the server said it may be.
+      const reuse = options.preflight === 'always' ? (maxAge ?? 0) : maxAge;
+      return { url, via: 'preflight', redirected: answer.redirected, status, maxAge: reuse };
+    } catch (thrown) {
+      const error = thrown as ResolveError;
+      if (error.reason === 'network') {
         // A server that is up but sends no CORS headers fails like a dead one; a no-cors request
         // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
         // for a server that drops plain GETs without an HTTP answer but takes upgrades.
         const reachable = await Promise.race([
-          (options.fetch as typeof fetch)(probeUrl, { mode: 'no-cors', signal: controller.signal }).then(
+          fetcher(probeUrl, { mode: 'no-cors', signal }).then(
             () => true,
             () => false,
           ),
           aborted.catch(() => false),
         ]);
-        if (reachable || this.#counters.retries % 4 === 3) return direct;
+        if (reachable || this.#counters.retries % 4 === 3) return { url: endpoint, via: 'direct' };
       }
       return { type: 'resolve', error };
-    } finally {
-      // Its own timer only: by now a close() or reconnect() may have set another.
-      options.timers.clearTimeout(timeout);
     }
   }
 
@@ -540,15 +679,19 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const counters = this.#counters;
     // A connection that went silent was not healthy for its whole uptime: it does not reset.
     const stable =
-      this.#current === 'open' &&
-      outcome.type !== 'heartbeat' &&
-      options.now() - (counters.openedAt ?? 0) >= options.minUptime;
+      outcome.type === 'close' && outcome.opened && options.now() - (counters.openedAt ?? 0) >= options.minUptime;
     if (stable) {
       counters.retries = 0;
       this.#previousDelay = 0;
+      // A 401 after a connection that stayed up is a first one again (a token that expired).
+      this.#authRefreshed = false;
     } else {
       // The resolution did not hold up: ask again next time.
       this.#cache = undefined;
+    }
+    // A handshake on a resolved endpoint failed: HTTP may say why (a browser hides it).
+    if (this.#resolver && (outcome.type === 'timeout' || (outcome.type === 'close' && !outcome.opened))) {
+      this.#suspect = this.#url;
     }
     const { decision: decided, ...rest } = outcome;
     outcome = rest as Outcome;
@@ -556,7 +699,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const decision = decided ?? this.#decide(outcome);
     if (decision === 'stop') {
       this.#setState('closed');
-      if (event) this.emit('close', event);
+      this.#dropQueue('closed');
+      if (event) this.#emit('close', event);
       return;
     }
     const refresh = decision === 'refresh-auth';
@@ -565,29 +709,16 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (decision === 'fatal') why = said;
     else if (refresh && !options.refreshAuth) why = `${said} and no refreshAuth option`;
     else if (refresh && this.#authRefreshed) why = `${said}, the second 401 in a row after refreshAuth`;
-    else if (!refresh && counters.retries >= options.maxRetries) {
+    else if (counters.retries >= options.maxRetries) {
       why = `${counters.retries + 1} failed attempts in a row, the last ${said}`;
     }
     if (why) return this.#fail(outcome, why, event);
 
     const attempt = ++counters.retries;
     let delay = 0;
-    if (refresh) {
-      // One immediate retry with fresh credentials; the next 401 in a row is fatal.
-      this.#authRefreshed = true;
-      this.#cache = undefined;
-      const generation = this.#generation;
-      Promise.resolve(outcome)
-        .then(options.refreshAuth)
-        .then(
-          () => {
-            if (generation === this.#generation) this.#attempt();
-          },
-          (error) => {
-            if (generation === this.#generation) this.#fail(outcome, `refreshAuth threw ${error}`);
-          },
-        );
-    } else if (decision !== 'connect') {
+    // A refresh retries at once after a connection that stayed up; after other failures in a
+    // row it waits the backoff like any retry.
+    if (decision !== 'connect' && !(refresh && attempt === 1)) {
       delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
       this.#previousDelay = delay;
       const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
@@ -596,11 +727,50 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * (1 + options.random() / 5)));
       }
     }
+    if (refresh) {
+      // One retry with fresh credentials; the next 401 in a row is fatal.
+      this.#authRefreshed = true;
+      this.#cache = undefined;
+    }
     this.#setState('waiting');
     this.#retryAt = options.now() + delay;
-    if (!refresh) this.#timer = options.timers.setTimeout(() => this.#attempt(), delay);
-    if (event) this.emit('close', event);
-    this.emit('reconnecting', { attempt, delay, reason: outcome });
+    this.#timer = options.timers.setTimeout(
+      this.#step(() => (refresh ? this.#refreshAuth(outcome) : this.#attempt())),
+      delay,
+    );
+    if (event) this.#emit('close', event);
+    this.#emit('reconnecting', { attempt, delay, reason: outcome });
+  }
+
+  // Calls the app's refreshAuth, then attempts. It may take at most `resolveTimeout`: one that
+  // never settles counts as a failed attempt (and the next 401 may ask again).
+  #refreshAuth(outcome: Outcome): void {
+    const { refreshAuth, resolveTimeout, timers } = this.#options;
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation;
+    this.#timer = timers.setTimeout(
+      this.#step(() => {
+        this.#generation++;
+        this.#authRefreshed = false;
+        const error = new ResolveError(`refreshAuth did not settle within ${resolveTimeout} ms`, 'network', '');
+        this.#settle({ type: 'resolve', error });
+      }),
+      resolveTimeout,
+    );
+    Promise.resolve(outcome)
+      .then(refreshAuth)
+      .then(
+        this.#step(() => {
+          if (!current()) return;
+          this.#clearTimer();
+          this.#attempt();
+        }),
+        this.#step((error: unknown) => {
+          if (!current()) return;
+          this.#clearTimer();
+          this.#fail(outcome, `refreshAuth threw ${error}`);
+        }),
+      );
   }
 
   #offline(): boolean {
@@ -609,24 +779,27 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   #flush(): void {
     const socket = this.#socket;
-    while (socket && this.#current === 'open' && !this.#offline() && this.#queue.items.length) {
+    while (socket && this.#current === 'open' && this.#queue.items.length) {
       socket.send(this.#queue.shift() as SendData);
     }
   }
 
   // Sends a ping when one is due (or now, when forced) and schedules the next check; a passed
-  // deadline ends the connection.
+  // deadline ends the connection. Also runs for a connection held while offline.
   #tick(force?: boolean): void {
     const heartbeat = this.#heartbeat;
     const socket = this.#socket;
-    if (!heartbeat || !socket || this.#current !== 'open') return;
+    if (!heartbeat || !socket || (this.#current !== 'open' && this.#current !== 'offline')) return;
     const { now, timers } = this.#options;
     const time = now();
     if (heartbeat.expired(time)) return this.#dead();
     const ping = heartbeat.due(time, force);
     if (ping !== undefined) socket.send(ping);
     this.#clearTimer();
-    this.#timer = timers.setTimeout(() => this.#tick(), heartbeat.next(time));
+    this.#timer = timers.setTimeout(
+      this.#step(() => this.#tick()),
+      heartbeat.next(time),
+    );
   }
 
   #dead(): void {
@@ -638,7 +811,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const { type } = event;
     const state = this.#current;
     const options = this.#options;
-    if (state === 'closing') return;
+    if (state === 'closing' || state === 'closed' || state === 'failed') return;
     if ((type === 'pagehide' && (event as PageTransitionEvent).persisted) || type === 'freeze') {
       // Parked in the back/forward cache or frozen: an open socket would be dead on return, and
       // keeps the page from being cached. Close it cleanly; reconnect on return.
@@ -647,15 +820,20 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     } else if (state === 'suspended') {
       if (type === 'pageshow' || type === 'resume') this.#restart();
     } else if (type === 'offline') {
-      if (state === 'open') this.#tick(true);
-      else if (state === 'waiting') {
+      // Nothing goes out while offline: the state says so at once. An open socket is held (the
+      // browser delivers its traffic when back online), and its heartbeat is checked now.
+      if (state === 'open') {
+        this.#setState('offline');
+        this.#tick(true);
+      } else if (state === 'waiting') {
         this.#clearTimer();
         this.#setState('offline');
       }
     } else if (type !== 'visibilitychange' || this.#environment.document?.visibilityState === 'visible') {
       // Back online or visible: check an open connection now; cut a long wait short. A small
       // random spread, as `online` can fire before the network works and for many clients at once.
-      if (state === 'open') {
+      if (this.#socket && (state === 'open' || state === 'offline')) {
+        this.#setState('open');
         this.#flush();
         return this.#tick(true);
       }
@@ -664,7 +842,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         this.#clearTimer();
         this.#setState('waiting');
         this.#retryAt = options.now() + soon;
-        this.#timer = options.timers.setTimeout(() => this.#attempt(), soon);
+        this.#timer = options.timers.setTimeout(
+          this.#step(() => this.#attempt()),
+          soon,
+        );
       }
     }
   }
@@ -673,8 +854,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const error = new ConnectionFailedError(`Gave up after ${why}`, outcome, redactUrl(this.#url));
     this.#counters.lastError = error;
     this.#setState('failed');
-    if (event) this.emit('close', event);
-    this.emit('failed', error);
+    if (event) this.#emit('close', event);
+    this.#emit('failed', error);
+    // Nothing would send them any more; `connect()` starts over with an empty queue.
+    this.#dropQueue('failed');
   }
 }
 

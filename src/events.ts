@@ -8,7 +8,8 @@ import type { SendData } from './queue';
  * Where the client is in its lifecycle:
  * `idle → (resolving →) connecting → open → waiting → (resolving →) connecting → …`, ending in `closed` (the app called
  * `close()`; `closing` until the socket has closed) or `failed` (a fatal outcome, or
- * `maxRetries` spent). While the network is down it waits in `offline`, spending no attempts;
+ * `maxRetries` spent). While the network is down it waits in `offline`, spending no attempts (an
+ * open socket is held there, and is `open` again when back online);
  * while the page is frozen or in the back/forward cache, in `suspended`.
  */
 export type State =
@@ -55,8 +56,11 @@ export type SendResult =
 /** The payload of the `drop` event: a message the client could not keep. */
 export interface DropInfo {
   data: SendData;
-  /** `overflow`: the queue was full; `closed`: `close()` was called before it could go out. */
-  reason: 'overflow' | 'closed';
+  /**
+   * `overflow`: the queue was full; `closed`: `close()` was called before it could go out;
+   * `failed`: the client gave up (state `failed`), so nothing would send it.
+   */
+  reason: 'overflow' | 'closed' | 'failed';
 }
 
 /** The payload of the `resolved` event: where the next attempt connects, and how that was found. */
@@ -107,6 +111,9 @@ export interface ResilientEvents {
   reconnecting: [info: { attempt: number; delay: number; reason: Outcome }];
   /** The client gave up; `error` says why. It stays `failed` until `connect()`. */
   failed: [error: ConnectionFailedError];
-  /** A message was not kept. */
+  /**
+   * A message was not kept. What a `drop` listener's own `send()` drops is reported by that
+   * call's result only, so a listener that re-sends cannot loop forever.
+   */
   drop: [info: DropInfo];
 }

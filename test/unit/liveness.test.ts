@@ -213,19 +213,33 @@ describe('network', () => {
     expect(received).toEqual([]);
     await advance(5);
     expect(received).toEqual(['ping']);
-    expect(client.state).toBe('open');
+    expect(client.state).toBe('offline');
+    expect(client.stats.attempts).toBe(1);
     await advance(3000);
-    expect(client.state).not.toBe('open');
+    expect(client.stats.lastOutcome).toEqual({ type: 'heartbeat' });
   });
 
-  it('does not close an open connection on offline without a heartbeat', async () => {
-    pingServer();
+  it('leaves open at once on offline, holds the socket without a heartbeat, and is open again when online', async () => {
+    const { received, sockets } = pingServer();
     const env = environment();
     const client = createClient({ environment: env });
+    const states = record(client, 'state');
     await advance(10);
+    env.navigator.onLine = false;
     env.window.dispatchEvent(new Event('offline'));
+    expect(client.state).toBe('offline');
+    expect(client.readyState).toBe(client.CONNECTING);
+    expect(client.send('held')).toBe('queued');
     await advance(10_000);
+    expect(client.state).toBe('offline');
+    expect(sockets[0]?.readyState).toBe(1);
+    env.navigator.onLine = true;
+    env.window.dispatchEvent(new Event('online'));
     expect(client.state).toBe('open');
+    await advance(10);
+    expect(received).toEqual(['held']);
+    expect(client.stats.attempts).toBe(1);
+    expect(states.map(([, state]) => state)).toEqual(['connecting', 'open', 'offline', 'open']);
   });
 
   it('can be switched off', async () => {

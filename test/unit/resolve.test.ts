@@ -286,6 +286,8 @@ describe('what HTTP says', () => {
     await advance(10);
     expect(ws.state).toBe('open');
     expect(requests).toHaveLength(2);
+    // A connection that stayed up for minUptime: its 401 is a first one again.
+    await advance(5000);
     server.clients()[0]?.close({ code: 4401, reason: 'token expired', wasClean: true });
     await advance(10);
     expect(refreshAuth).toHaveBeenCalledTimes(2);
@@ -437,8 +439,11 @@ describe('custom resolver', () => {
     const resolver = vi.fn(({ attempt }: ResolveContext) =>
       attempt === 0 ? 'ws://localhost:1234/' : 'ws://localhost:2345/',
     );
-    const ws = client(resolver, {});
+    // The failed endpoint is probed before the resolver is asked again; here it answers.
+    const { fetch, requests } = fakeFetch({ status: 426 });
+    const ws = client(resolver, { fetch });
     await advance(1000);
+    expect(requests).toEqual(['http://localhost:1234/']);
     expect(ws.url).toBe('ws://localhost:2345/');
     expect(resolver.mock.calls[1]?.[0]).toMatchObject({ attempt: 1, outcome: { type: 'close', opened: false } });
     expect(resolver.mock.calls[0]?.[0].signal).toBeInstanceOf(AbortSignal);
