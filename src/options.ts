@@ -165,9 +165,12 @@ export interface Options {
    */
   maxRetryAfter?: number;
   /**
-   * Called on a 401 answer or a 4401 close, before one immediate retry; refresh the credentials
-   * the endpoint or resolver uses here. A second 401 in a row is fatal. If it throws, the
-   * client fails.
+   * Called on a 401 answer or a 4401 close, before one retry; refresh the credentials the
+   * endpoint or resolver uses here. The retry is immediate after a connection that stayed up for
+   * `minUptime`, else it waits the backoff, and it counts against `maxRetries`. A second 401 in a
+   * row is fatal; a 401 after a connection that did not stay up for `minUptime` counts as in a
+   * row. It may take at most `resolveTimeout`: one that never settles counts as a failed attempt.
+   * If it throws, the client fails.
    * @default undefined (a 401 is fatal)
    */
   refreshAuth?: (outcome: Outcome) => Promise<void> | void;

@@ -29,7 +29,8 @@ export type Outcome =
  * - `reconnect`: wait the backoff delay, then try again.
  * - `reconnect-later`: the server is overloaded or rate-limiting: wait the longer of its
  *   Retry-After and the backoff delay (capped by `maxRetryAfter`).
- * - `refresh-auth`: call `refreshAuth` once and retry at once; a second one in a row is fatal.
+ * - `refresh-auth`: call `refreshAuth` once and retry (at once after a connection that stayed up
+ *   for `minUptime`, else after the backoff); a second one in a row is fatal.
  * - `fatal`: stop and emit `failed`; trying again cannot help.
  * - `stop`: stop quietly, as if the app had called `close()`.
  */

@@ -1,0 +1,96 @@
+// Auth refresh is bounded: a 401 (close 4401) after a connection that did not stay up counts as
+// "in a row", backoff and maxRetries apply, and a refreshAuth that never settles is an attempt
+// that failed.
+
+import { describe, expect, it, vi } from 'vitest';
+import { advance, createClient, record, startServer, useFakeClock } from './helpers';
+
+useFakeClock();
+
+/** A server that accepts every connection and closes it with `code` after `after` ms. */
+function closingServer(code: number, after = 10) {
+  const server = startServer();
+  server.on('connection', (socket) => {
+    setTimeout(() => socket.close({ code, reason: 'unauthorized', wasClean: true }), after);
+  });
+  return server;
+}
+
+describe('auth refresh', () => {
+  it('does not loop on a server that accepts and closes with 4401 at once: one refresh, then failed', async () => {
+    closingServer(4401);
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({ refreshAuth });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(3000);
+    expect(refreshAuth).toHaveBeenCalledTimes(1);
+    expect(client.stats.attempts).toBe(2);
+    expect(client.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].message).toMatch(/second 401 in a row/);
+  });
+
+  it('refreshes again for a 401 after a connection that stayed up for minUptime', async () => {
+    closingServer(4401, 6000);
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({ refreshAuth, minUptime: 5000 });
+    await advance(6010);
+    expect(refreshAuth).toHaveBeenCalledTimes(1);
+    await advance(6050);
+    expect(refreshAuth).toHaveBeenCalledTimes(2);
+    expect(client.state).toBe('open');
+  });
+
+  it('waits the backoff before a refresh that follows other failures, and counts it against maxRetries', async () => {
+    const server = startServer();
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      const code = connections === 1 ? 1011 : 4401;
+      setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
+    });
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({ refreshAuth, maxRetries: 1 });
+    const log = record(client, 'reconnecting', 'failed');
+    await advance(2000);
+    expect(log.map(([name]) => name)).toEqual(['reconnecting', 'failed']);
+    expect(refreshAuth).not.toHaveBeenCalled();
+    expect(client.stats.lastError?.message).toMatch(/2 failed attempts in a row/);
+  });
+
+  it('gives the refresh after another failure a backoff delay, not 0', async () => {
+    const server = startServer();
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      if (connections <= 2) {
+        const code = connections === 1 ? 1011 : 4401;
+        setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
+      }
+    });
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({ refreshAuth });
+    const delays: number[] = [];
+    client.on('reconnecting', ({ delay }) => delays.push(delay));
+    await advance(3000);
+    expect(delays).toHaveLength(2);
+    expect(delays[1]).toBeGreaterThan(0);
+    expect(refreshAuth).toHaveBeenCalledOnce();
+    expect(client.state).toBe('open');
+  });
+
+  it('bounds a refreshAuth that never settles by resolveTimeout, as a failed attempt', async () => {
+    closingServer(4401);
+    const refreshAuth = vi.fn(() => new Promise<void>(() => {}));
+    const client = createClient({ refreshAuth, resolveTimeout: 2000, maxRetries: 3 });
+    const reasons: string[] = [];
+    client.on('reconnecting', ({ reason }) => reasons.push(reason.type));
+    await advance(2100);
+    expect(reasons).toEqual(['close', 'resolve']);
+    expect(client.state).toBe('waiting');
+    await advance(60_000);
+    // Each refresh that hung is an attempt that failed: maxRetries ends it.
+    expect(client.state).toBe('failed');
+    expect(refreshAuth.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+});
