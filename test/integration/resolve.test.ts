@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discover } from '../../src';
-import { connect, startBackend, startHttpStub, until } from './servers';
+import { connect, type HttpStub, startBackend, startHttpStub, until } from './servers';
 
 describe('redirected endpoints, real HTTP on other ports', () => {
   it.each([301, 302, 307, 308])(
@@ -89,4 +89,50 @@ describe('discovery', () => {
     await until(() => b.received.length === 1);
     expect(discovery.requests.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('asks the endpoint it gave over HTTP after a failed handshake: a 403 there ends in one handshake', async () => {
+    const b = await startHttpStub(() => ({ status: 403 }));
+    const discovery = await startHttpStub(() => ({
+      status: 200,
+      body: JSON.stringify({ url: `${b.url.replace('http:', 'ws:')}/ws` }),
+    }));
+    const client = connect(discover(`${discovery.url}/discover`));
+    const failures: unknown[] = [];
+    client.on('failed', (error) => failures.push(error));
+    await until(() => client.state === 'failed');
+    expect(b.requests).toEqual(['UPGRADE /ws', 'GET /ws']);
+    expect(discovery.requests).toEqual(['GET /discover']);
+    expect(failures[0]).toMatchObject({ name: 'ConnectionFailedError', status: 403 });
+  });
+
+  it('obeys a Retry-After from the endpoint it gave: no handshake, probe or discovery before it', async () => {
+    const backend = await startBackend();
+    const until503 = Date.now() + 4500;
+    // Every request to the endpoint and to discovery, in order.
+    const requests: { what: string; at: number }[] = [];
+    const b: HttpStub = await startHttpStub(() => {
+      const unavailable = Date.now() < until503;
+      requests.push({ what: `b ${b.requests.at(-1)}`, at: Date.now() });
+      return unavailable ? { status: 503, headers: { 'retry-after': '2' } } : { status: 426 };
+    });
+    const discovery = await startHttpStub(() => {
+      requests.push({ what: 'discovery', at: Date.now() });
+      const target = Date.now() < until503 ? `${b.url.replace('http:', 'ws:')}/ws` : backend.url;
+      return { status: 200, body: JSON.stringify({ url: target }) };
+    });
+    const client = connect(discover(`${discovery.url}/discover`));
+    await until(() => client.state === 'open', 10_000);
+    expect(client.url).toBe(backend.url);
+    const kinds = requests.map(({ what }) => what);
+    // One handshake on the endpoint, then HTTP probes only, until it is back.
+    expect(kinds.slice(0, 3)).toEqual(['discovery', 'b UPGRADE /ws', 'b GET /ws']);
+    expect(kinds.filter((what) => what === 'b UPGRADE /ws')).toHaveLength(1);
+    const probes = requests.filter(({ what, at }) => what === 'b GET /ws' && at < until503);
+    expect(probes.length).toBeGreaterThanOrEqual(2);
+    for (const probe of probes) {
+      const next = requests[requests.indexOf(probe) + 1];
+      expect(next, 'a request after each refused probe').toBeDefined();
+      expect((next?.at ?? 0) - probe.at, `${probe.what} then ${next?.what}`).toBeGreaterThanOrEqual(2000);
+    }
+  }, 15_000);
 });
