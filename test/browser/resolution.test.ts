@@ -125,6 +125,47 @@ describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => 
     expect((await trace(page)).failed).toHaveLength(1);
   });
 
+  it('through discovery too: a 403 on the endpoint it names ends after one upgrade, with status 403', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    control.setStatus('a', 403);
+    await page.evaluate((discovery) => {
+      const { ResilientWebSocket, discover } = window.ResilientWS;
+      window.watch('main', new ResilientWebSocket(discover(discovery), { initialDelay: 100, maxDelay: 400 }));
+    }, `${origin}/discovery`);
+    await waitForState(page, 'failed');
+    const { failed } = await trace(page);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'ConnectionFailedError', status: 403 });
+    expect(control.status().backends.a.upgrades).toBe(1);
+  });
+
+  it('through discovery too: a 503 with Retry-After: 2 on the endpoint it names holds back every attempt', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    control.setStatus('a', 503, 2);
+    await page.evaluate((discovery) => {
+      const { ResilientWebSocket, discover } = window.ResilientWS;
+      window.watch('main', new ResilientWebSocket(discover(discovery), { initialDelay: 100, maxDelay: 400 }));
+    }, `${origin}/discovery`);
+    // The one handshake fails (1006, the browser hides the 503); the probe of the endpoint reads it.
+    await page.waitForFunction(() => window.traces.main.reconnecting.some((entry) => entry.reason.type === 'http'));
+    const answer = (await trace(page)).reconnecting.find((entry) => entry.reason.type === 'http');
+    expect(answer?.reason).toMatchObject({ type: 'http', status: 503, retryAfter: 2000 });
+    expect(answer?.delay).toBeGreaterThanOrEqual(2000);
+    await sleep((answer?.at as number) + 1900 - (await pageNow(page)));
+    expect(await page.evaluate(() => window.clients.main.state)).toBe('waiting');
+    expect(control.status().backends.a.upgrades).toBe(1);
+
+    control.setStatus('a', null);
+    await waitForState(page, 'open', 'main', 6000);
+    const { reconnecting } = await trace(page);
+    for (const entry of reconnecting.filter(({ reason }) => reason.type === 'http')) {
+      expect(entry.delay).toBeGreaterThanOrEqual(2000);
+    }
+    expect(control.status().backends.a.upgrades).toBe(2);
+  });
+
   it('503 with Retry-After: 3: no upgrade reaches the backend until 3 s after the answer, then it reconnects', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;
