@@ -13,6 +13,7 @@ const benchmarks = [
   ['reconnect', 'Reconnect after a server restart (Node)'],
   ['heartbeat', 'Heartbeat detection (Node)'],
   ['online', 'Back online → open (Node)'],
+  ['hostile', 'Hostile servers (Node)'],
   ['memory', 'Memory (Node, child process with --expose-gc)'],
   ['chromium-receive', 'Receive path in Chromium'],
   ['chromium-storm', 'Reconnect storm in Chromium'],
