@@ -833,8 +833,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       // Back online or visible: check an open connection now; cut a long wait short. A small
       // random spread, as `online` can fire before the network works and for many clients at once.
       if (this.#socket && (state === 'open' || state === 'offline')) {
-        this.#setState('open');
-        this.#flush();
+        // A held socket is open again only when the network is back, not on visibility alone.
+        if (type === 'online') {
+          this.#setState('open');
+          this.#flush();
+        }
         return this.#tick(true);
       }
       const soon = options.random() * 300;

@@ -233,6 +233,9 @@ describe('network', () => {
     await advance(10_000);
     expect(client.state).toBe('offline');
     expect(sockets[0]?.readyState).toBe(1);
+    // Coming back into view changes nothing while the network is still down.
+    env.document.dispatchEvent(new Event('visibilitychange'));
+    expect(client.state).toBe('offline');
     env.navigator.onLine = true;
     env.window.dispatchEvent(new Event('online'));
     expect(client.state).toBe('open');

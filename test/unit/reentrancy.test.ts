@@ -76,7 +76,18 @@ class FakeTimers implements Timers {
 
 // What the network and the page can do to the newest socket, and what the app can do directly.
 const step = fc.oneof(
-  fc.constantFrom('open', 'message', 'serverClose', 'error', 'timer', 'offline', 'online', 'pagehide', 'pageshow'),
+  fc.constantFrom(
+    'open',
+    'message',
+    'serverClose',
+    'error',
+    'timer',
+    'offline',
+    'online',
+    'pagehide',
+    'pageshow',
+    'visible',
+  ),
   fc.constantFrom('close', 'reconnect', 'connect', 'send').map((call) => `app:${call}`),
 );
 // A listener plan: on the nth emission of an event, make a call.
@@ -103,10 +114,12 @@ async function run(
   steps: string[],
   listeners: { event: keyof ResilientEvents; nth: number; call: Call }[],
   resolver: boolean,
+  heartbeat: boolean,
 ) {
   FakeSocket.all = [];
   const timers = new FakeTimers();
   const window = new EventTarget();
+  const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
   const navigator = { onLine: true };
   const options: Options = {
     WebSocket: FakeSocket as never,
@@ -115,7 +128,8 @@ async function run(
     random: () => 0.5,
     preflight: 'never',
     lazy: true,
-    environment: { window, document: new EventTarget(), navigator },
+    environment: { window, document, navigator },
+    heartbeat: heartbeat ? { interval: 1000, timeout: 1000 } : undefined,
   };
   const client = new ResilientWebSocket(resolver ? async () => 'ws://fake/' : 'ws://fake/', options);
   // Whether the app's last word was close() (and no connect() since).
@@ -163,6 +177,8 @@ async function run(
     } else if (action === 'offline' || action === 'online') {
       navigator.onLine = action === 'online';
       window.dispatchEvent(new Event(action));
+    } else if (action === 'visible') {
+      document.dispatchEvent(new Event('visibilitychange'));
     } else if (action === 'pagehide' || action === 'pageshow') {
       window.dispatchEvent(Object.assign(new Event(action), { persisted: true }));
     }
@@ -195,12 +211,13 @@ describe('listeners that call back into the client, against a fake socket', () =
         fc.array(step, { minLength: 1, maxLength: 40 }),
         plan,
         fc.boolean(),
-        async (steps, listeners, resolver) => {
+        fc.boolean(),
+        async (steps, listeners, resolver, heartbeat) => {
           reported = [];
-          await run(steps, listeners, resolver);
+          await run(steps, listeners, resolver, heartbeat);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });
