@@ -4,7 +4,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
 import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
-import type { DropInfo, ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+import type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
@@ -19,7 +19,7 @@ type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInf
 
 type WebSocketEventType = 'open' | 'message' | 'close' | 'error';
 type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => void) | null;
-type ListenerArgument = EventListenerOrEventListenerObject | ((...args: never[]) => void);
+type ListenerArgument = ResilientListener<keyof ResilientEvents>;
 
 const noop = () => {};
 
@@ -40,7 +40,7 @@ type Registration = { fn: (...args: unknown[]) => void; context: unknown; once: 
 // Bound to the app's listener as EventEmitter context, so removeEventListener finds it again.
 function callListener(this: ListenerArgument, ...args: unknown[]): void {
   if (typeof this === 'function') (this as (...args: unknown[]) => void)(...args);
-  else this.handleEvent(args[0] as Event);
+  else (this.handleEvent as (...args: unknown[]) => void)(...args);
 }
 
 /**
@@ -155,7 +155,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    * `OPEN` (1) when open; `CLOSING` (2) after `close()` until the socket has closed; `CLOSED` (3)
    * when closed or failed.
    */
-  get readyState(): number {
+  get readyState(): 0 | 1 | 2 | 3 {
     const state = this.#current;
     return state === 'open' ? 1 : state === 'closing' ? 2 : state === 'closed' || state === 'failed' ? 3 : 0;
   }
@@ -213,10 +213,13 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#setHandler('error', handler);
   }
 
-  /** As `EventTarget.addEventListener`, for any event of {@link ResilientEvents}. */
+  /**
+   * As `EventTarget.addEventListener`, for any event of {@link ResilientEvents}; the listener gets
+   * that event's arguments (`'close'`: a `CloseEvent`, `'state'`: the state and the previous one).
+   */
   addEventListener<T extends keyof ResilientEvents>(
     type: T,
-    listener: ListenerArgument | null,
+    listener: ResilientListener<T> | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     if (!listener) return;
@@ -226,9 +229,18 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   /** As `EventTarget.removeEventListener`. */
-  removeEventListener<T extends keyof ResilientEvents>(type: T, listener: ListenerArgument | null): void {
+  removeEventListener<T extends keyof ResilientEvents>(type: T, listener: ResilientListener<T> | null): void {
     // biome-ignore lint/suspicious/noExplicitAny: see addEventListener.
     if (listener) this.off(type, callListener as any, listener);
+  }
+
+  /**
+   * As `EventTarget.dispatchEvent`: runs the listeners of `event.type` with `event`, each on its
+   * own (one that throws is reported). Returns false when a listener called `preventDefault()`.
+   */
+  dispatchEvent(event: Event): boolean {
+    this.#dispatch(event.type as keyof ResilientEvents, [event]);
+    return !event.defaultPrevented;
   }
 
   /**

@@ -77,11 +77,22 @@ export class ResolveError extends ResilientWebSocketError {
   }
 }
 
+/** Each error class of this SDK by its `name`, for {@link isResilientError}. */
+export interface ResilientErrors {
+  ResilientWebSocketError: ResilientWebSocketError;
+  InvalidArgumentError: InvalidArgumentError;
+  ConnectionFailedError: ConnectionFailedError;
+  ResolveError: ResolveError;
+}
+
 /**
  * Whether `value` is one of this SDK's errors, optionally of one `name`. Matches on a
  * registered symbol and `name`, so it also works for errors from another copy of the SDK.
  */
-export function isResilientError(value: unknown, name?: string): value is ResilientWebSocketError {
+export function isResilientError<N extends keyof ResilientErrors = 'ResilientWebSocketError'>(
+  value: unknown,
+  name?: N,
+): value is ResilientErrors[N] {
   const error = value as ResilientWebSocketError | null;
   return !!error?.[brand] && (!name || error.name === name);
 }

@@ -117,3 +117,11 @@ export interface ResilientEvents {
    */
   drop: [info: DropInfo];
 }
+
+/**
+ * A listener for event `T` as `addEventListener` takes it: a function of that event's arguments,
+ * or an object whose `handleEvent` gets them.
+ */
+export type ResilientListener<T extends keyof ResilientEvents> =
+  | ((...args: ResilientEvents[T]) => void)
+  | { handleEvent(...args: ResilientEvents[T]): void };

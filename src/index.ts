@@ -14,7 +14,7 @@ export {
   ResilientWebSocketError,
   ResolveError,
 } from './errors';
-export type { DropInfo, ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+export type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
 export type { Environment } from './liveness/environment';
 export type { HeartbeatOptions } from './liveness/heartbeat';
 export { heartbeatCloseCode } from './liveness/heartbeat';

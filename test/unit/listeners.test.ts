@@ -179,3 +179,18 @@ describe('a listener that calls back into the client', () => {
     expect(sockets.filter((socket) => socket.readyState === 1)).toHaveLength(1);
   });
 });
+
+describe('dispatchEvent', () => {
+  it('runs the listeners of the event type on their own, and says whether one prevented the default', () => {
+    const client = createClient({ lazy: true });
+    const seen: string[] = [];
+    client.addEventListener('open', boom);
+    client.addEventListener('open', { handleEvent: (event) => seen.push(event.type) });
+    client.onopen = (event) => event.preventDefault();
+    expect(client.dispatchEvent(new Event('open', { cancelable: true }))).toBe(false);
+    expect(client.dispatchEvent(new Event('open'))).toBe(true);
+    expect(seen).toEqual(['open', 'open']);
+    expect(reported).toHaveLength(2);
+    expect(client.state).toBe('idle');
+  });
+});

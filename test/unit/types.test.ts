@@ -5,6 +5,8 @@ import {
   type ConnectionFailedError,
   type Decision,
   discover,
+  type InvalidArgumentError,
+  isResilientError,
   type Outcome,
   ResilientWebSocket,
   type ResolvedInfo,
@@ -43,5 +45,23 @@ describe('public types', () => {
       'connect' | 'reconnect' | 'reconnect-later' | 'refresh-auth' | 'fatal' | 'stop'
     >();
     expectTypeOf(discover).returns.toBeFunction();
+  });
+
+  it('types addEventListener by its event, and is assignable where a WebSocket is expected', () => {
+    const ws = new ResilientWebSocket('wss://example.com/', { lazy: true, WebSocket: class {} as never });
+    ws.addEventListener('close', (event) => expectTypeOf(event).toEqualTypeOf<CloseEvent>());
+    ws.addEventListener('state', (state, previous) => expectTypeOf([state, previous]).toEqualTypeOf<State[]>());
+    ws.addEventListener('message', { handleEvent: (event) => expectTypeOf(event).toEqualTypeOf<MessageEvent>() });
+    // @ts-expect-error: a close listener does not get a MessageEvent
+    ws.addEventListener('close', (event: MessageEvent) => event);
+    const socket: WebSocket = ws;
+    expectTypeOf(socket.dispatchEvent).returns.toEqualTypeOf<boolean>();
+  });
+
+  it('narrows an error to the class isResilientError names', () => {
+    const caught: unknown = new Error('x');
+    if (isResilientError(caught, 'InvalidArgumentError')) expectTypeOf(caught).toEqualTypeOf<InvalidArgumentError>();
+    if (isResilientError(caught, 'ConnectionFailedError'))
+      expectTypeOf(caught.status).toEqualTypeOf<number | undefined>();
   });
 });
