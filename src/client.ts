@@ -7,6 +7,7 @@ import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveE
 import type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
+import { describeOutcome as describe, describeEvent } from './logger';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
 import { byteSize, type SendData, SendQueue } from './queue';
@@ -368,6 +369,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   // Calls each listener on its own, as EventTarget does: one that throws is reported and the
   // others still run. eventemitter3's own emit would stop at the first exception.
   #dispatch(type: keyof ResilientEvents, args: unknown[]): void {
+    const { logger } = this.#options;
+    if (logger && type !== 'message') logger(`[resilient-ws] ${describeEvent(type, args)}`);
     const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
     const found = (this as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
     if (!found) return;
@@ -882,13 +885,4 @@ function closeEvent(code: number, reason: string): CloseEvent {
   return typeof CloseEvent === 'function'
     ? new CloseEvent('close', init)
     : (Object.assign(new Event('close'), init) as CloseEvent);
-}
-
-function describe(outcome: Outcome): string {
-  const { type } = outcome;
-  if (type === 'close') return `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`;
-  if (type === 'http') return `HTTP ${outcome.status} from ${outcome.url}`;
-  if (type === 'resolve') return outcome.error.message;
-  if (type === 'exception') return `the WebSocket constructor threw ${outcome.error}`;
-  return type === 'timeout' ? 'a connect timeout' : 'a missed heartbeat deadline';
 }

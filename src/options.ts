@@ -222,6 +222,13 @@ export interface Options {
    */
   queueOverflow?: OverflowPolicy;
   /**
+   * Receives one line for every event but `message`: each transition, what ended an attempt,
+   * the decision and delay that followed, drops and failures, with secrets in URLs redacted.
+   * Pass `console.debug` to see what the client does and why.
+   * @default undefined (off, at no cost)
+   */
+  logger?: (line: string) => void;
+  /**
    * Timer functions.
    * @default the global setTimeout and clearTimeout
    */

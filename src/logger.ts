@@ -1,0 +1,42 @@
+// The debug log: one line per event (every transition, outcome, decision and delay), built from
+// the events themselves, so it says nothing their payloads do not (URLs there are redacted).
+
+import type { ResilientEvents } from './events';
+import type { Outcome } from './policy';
+
+/** What ended an attempt, in words, for logs and error messages. */
+export function describeOutcome(outcome: Outcome): string {
+  const { type } = outcome;
+  if (type === 'close') return `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`;
+  if (type === 'http') return `HTTP ${outcome.status} from ${outcome.url}`;
+  if (type === 'resolve') return outcome.error.message;
+  if (type === 'exception') return `the WebSocket constructor threw ${outcome.error}`;
+  return type === 'timeout' ? 'a connect timeout' : 'a missed heartbeat deadline';
+}
+
+/** One log line for an event and its arguments. */
+export function describeEvent(type: keyof ResilientEvents, args: unknown[]): string {
+  const [first, second] = args as [Record<string, never>, unknown];
+  switch (type) {
+    case 'state':
+      return `state ${second} → ${first}`;
+    case 'resolving':
+      return `asking ${first.via} ${first.url} (attempt ${first.attempt})`;
+    case 'resolved':
+      return `resolved ${first.url} via ${first.via}${first.redirected ? ', redirected' : ''}${
+        first.status ? `, HTTP ${first.status}` : ''
+      }${first.cached ? ', cached' : ''}`;
+    case 'connecting':
+      return `connecting to ${first.url} (attempt ${first.attempt})`;
+    case 'close':
+      return `closed: code ${first.code}${first.reason ? ` (${first.reason})` : ''}${first.wasClean ? '' : ', not clean'}`;
+    case 'reconnecting':
+      return `retry ${first.attempt} in ${Math.round(first.delay)} ms after ${describeOutcome(first.reason)}`;
+    case 'failed':
+      return `failed: ${(first as unknown as Error).message}`;
+    case 'drop':
+      return `dropped a message (${first.reason})`;
+    default:
+      return type;
+  }
+}
