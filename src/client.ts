@@ -177,11 +177,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   /** As `WebSocket.binaryType`; applied to every new socket. */
-  get binaryType(): BinaryType {
+  get binaryType(): 'blob' | 'arraybuffer' {
     return this.#chosenBinaryType ?? this.#socket?.binaryType ?? 'blob';
   }
 
-  set binaryType(type: BinaryType) {
+  set binaryType(type: 'blob' | 'arraybuffer') {
     if (type !== 'blob' && type !== 'arraybuffer') {
       throw new InvalidArgumentError('binaryType', `expected 'blob' or 'arraybuffer', got ${type}`);
     }
@@ -221,7 +221,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   addEventListener<T extends keyof ResilientEvents>(
     type: T,
     listener: ResilientListener<T> | null,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | { once?: boolean },
   ): void {
     if (!listener) return;
     const once = typeof options === 'object' && options.once;

@@ -82,6 +82,14 @@ export interface ResolvedInfo {
   cached: boolean;
 }
 
+/**
+ * The DOM's `CloseEvent` where the DOM types are loaded, else an `Event` with the same fields, so
+ * the declarations also type-check in a Node project without the DOM library.
+ */
+export type CloseEventLike = typeof globalThis extends { CloseEvent: { prototype: infer E } }
+  ? E
+  : Event & { readonly code: number; readonly reason: string; readonly wasClean: boolean };
+
 /** Every event, with its listener's arguments. */
 export interface ResilientEvents {
   /** The state changed. */
@@ -104,7 +112,7 @@ export interface ResilientEvents {
    * socket the client abandoned (a connect timeout, a missed heartbeat deadline: a `CloseEvent`
    * with code 4408 or 1006 made by the client, as the browser reports these late or never).
    */
-  close: [event: CloseEvent];
+  close: [event: CloseEventLike];
   /** The socket reported an error; a `close` follows. */
   error: [event: Event];
   /** Retry number `attempt` (from 1) is scheduled after `delay` ms, because of `reason`. */

@@ -8,7 +8,7 @@ import { redactUrl } from './url';
 export interface RequestSettings {
   method?: string;
   headers?: Record<string, string>;
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   body?: string;
 }
 

@@ -1,6 +1,9 @@
 // The public API's types, checked by the compiler (npm run typecheck) and by expectTypeOf.
 
-import { describe, expectTypeOf, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type ConnectionFailedError,
   type Decision,
@@ -63,5 +66,46 @@ describe('public types', () => {
     if (isResilientError(caught, 'InvalidArgumentError')) expectTypeOf(caught).toEqualTypeOf<InvalidArgumentError>();
     if (isResilientError(caught, 'ConnectionFailedError'))
       expectTypeOf(caught.status).toEqualTypeOf<number | undefined>();
+  });
+});
+
+describe('declarations', () => {
+  it('type-check in a Node project without the DOM library', { timeout: 30_000 }, () => {
+    const root = join(__dirname, '../..');
+    const declarations = join(root, 'dist/index.d.mts');
+    expect(existsSync(declarations), 'dist/ is built first (npm run build; npm test does it)').toBe(true);
+    // The declarations served as an ordinary module, so that skipLibCheck skips @types/node only.
+    const copy = join(root, 'test/node-only-declarations.ts');
+    const entry = join(root, 'test/node-only-consumer.ts');
+    const files = new Map([
+      [copy, readFileSync(declarations, 'utf8')],
+      [
+        entry,
+        `import { ResilientWebSocket } from './node-only-declarations.js';
+        const ws = new ResilientWebSocket('ws://localhost/');
+        ws.addEventListener('close', (event) => event.code);
+        ws.close();`,
+      ],
+    ]);
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      lib: ['lib.es2022.d.ts'],
+      types: ['node'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+    };
+    const host = ts.createCompilerHost(options);
+    const readFile = host.readFile;
+    host.readFile = (name) => files.get(name) ?? readFile(name);
+    const fileExists = host.fileExists;
+    host.fileExists = (name) => files.has(name) || fileExists(name);
+    const program = ts.createProgram([...files.keys()], options, host);
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(problems).toEqual([]);
   });
 });
