@@ -7,7 +7,7 @@ import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveE
 import type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
-import { describeOutcome as describe, describeEvent } from './logger';
+import { describeOutcome as describe } from './logger';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
 import { byteSize, type SendData, SendQueue } from './queue';
@@ -370,7 +370,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   // others still run. eventemitter3's own emit would stop at the first exception.
   #dispatch(type: keyof ResilientEvents, args: unknown[]): void {
     const { logger } = this.#options;
-    if (logger && type !== 'message') logger(`[resilient-ws] ${describeEvent(type, args)}`);
+    if (logger && type !== 'message') logger(type, args);
     const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
     const found = (this as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
     if (!found) return;

@@ -18,6 +18,7 @@ export type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendRe
 export type { Environment } from './liveness/environment';
 export type { HeartbeatOptions } from './liveness/heartbeat';
 export { heartbeatCloseCode } from './liveness/heartbeat';
+export { describeEvent, describeOutcome } from './logger';
 export type { Options, ResolveContext, Resolver, Timers, WebSocketConstructor } from './options';
 export { defaults } from './options';
 export type { Decision, Outcome } from './policy';

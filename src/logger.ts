@@ -1,5 +1,5 @@
-// The debug log: one line per event (every transition, outcome, decision and delay), built from
-// the events themselves, so it says nothing their payloads do not (URLs there are redacted).
+// Events in words: what ended an attempt, for error messages, and one line per event for the
+// `logger` option, built from the payloads alone (where URLs are already redacted).
 
 import type { ResilientEvents } from './events';
 import type { Outcome } from './policy';
@@ -14,8 +14,11 @@ export function describeOutcome(outcome: Outcome): string {
   return type === 'timeout' ? 'a connect timeout' : 'a missed heartbeat deadline';
 }
 
-/** One log line for an event and its arguments. */
-export function describeEvent(type: keyof ResilientEvents, args: unknown[]): string {
+/**
+ * One line of text for an event and its arguments, for the `logger` option:
+ * `logger: (type, args) => console.debug(describeEvent(type, args))`.
+ */
+export function describeEvent(type: keyof ResilientEvents, args: readonly unknown[]): string {
   const [first, second] = args as [Record<string, never>, unknown];
   switch (type) {
     case 'state':

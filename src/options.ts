@@ -2,6 +2,7 @@
 
 import type { Jitter } from './backoff';
 import { InvalidArgumentError } from './errors';
+import type { ResilientEvents } from './events';
 import type { Environment } from './liveness/environment';
 import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
@@ -222,12 +223,13 @@ export interface Options {
    */
   queueOverflow?: OverflowPolicy;
   /**
-   * Receives one line for every event but `message`: each transition, what ended an attempt,
-   * the decision and delay that followed, drops and failures, with secrets in URLs redacted.
-   * Pass `console.debug` to see what the client does and why.
+   * Receives every event but `message`, with its arguments, before the listeners: each
+   * transition, what ended an attempt and the delay that followed, drops and failures, with
+   * secrets in URLs redacted. {@link describeEvent} turns one into a line of text:
+   * `logger: (type, args) => console.debug(describeEvent(type, args))`.
    * @default undefined (off, at no cost)
    */
-  logger?: (line: string) => void;
+  logger?: (type: keyof ResilientEvents, args: readonly unknown[]) => void;
   /**
    * Timer functions.
    * @default the global setTimeout and clearTimeout

@@ -2,7 +2,7 @@
 // no secret from a URL.
 
 import { describe, expect, it } from 'vitest';
-import { ResilientWebSocket } from '../../src';
+import { describeEvent, ResilientWebSocket } from '../../src';
 import { advance, createClient, MockSocket, startServer, useFakeClock } from './helpers';
 
 useFakeClock();
@@ -11,7 +11,7 @@ describe('logger', () => {
   it('reports transitions, outcomes, decisions and delays', async () => {
     const server = startServer();
     const lines: string[] = [];
-    createClient({ logger: (line) => lines.push(line) });
+    createClient({ logger: (type, args) => lines.push(`[resilient-ws] ${describeEvent(type, args)}`) });
     await advance(10);
     server.clients()[0]?.close({ code: 1011, reason: 'bye', wasClean: true });
     await advance(10);
@@ -30,7 +30,7 @@ describe('logger', () => {
     const lines: string[] = [];
     const client = new ResilientWebSocket('ws://localhost:1234/feed?token=SECRET', {
       WebSocket: MockSocket,
-      logger: (line) => lines.push(line),
+      logger: (type, args) => lines.push(`[resilient-ws] ${describeEvent(type, args)}`),
     });
     await advance(10);
     expect(lines).toContain('[resilient-ws] connecting to ws://localhost:1234/feed?token=REDACTED (attempt 0)');
