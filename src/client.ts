@@ -5,6 +5,7 @@ import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
 import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
 import type { ResilientEvents, ResolvedInfo, SendResult, State, Stats } from './events';
+import { queueHandshake } from './handshakes';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
@@ -71,6 +72,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #socket?: WebSocket;
   // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
   #timer?: unknown;
+  // Ends this client's place in the handshake queue (see `queueHandshakes`).
+  #turn?: () => void;
   #current: State = 'idle';
   #previousDelay = 0;
   #chosenBinaryType?: BinaryType;
@@ -314,6 +317,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #cancel(): void {
+    // Leaves the handshake queue, or ends this client's turn there.
+    this.#turn?.();
+    this.#turn = undefined;
     this.#generation++;
     this.#abort?.abort();
     this.#clearTimer();
@@ -388,10 +394,22 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#setState('connecting');
     counters.attempts++;
     this.emit('connecting', { attempt, url: redactUrl(url) });
+    // Handshakes to one endpoint go one at a time, page-wide (see handshakes.ts).
+    const dispatch = (leave: () => void) => this.#dispatch(url, protocols ?? options.protocols, leave);
+    if (options.queueHandshakes) this.#turn = queueHandshake(url, dispatch);
+    else dispatch(noop);
+  }
+
+  // Creates the socket once its turn has come; the connect timeout starts only now, so time spent
+  // queued behind other handshakes never counts against it. `leave` ends the turn.
+  #dispatch(url: string, protocols: string | string[] | undefined, leave: () => void): void {
+    const options = this.#options;
+    const counters = this.#counters;
     let socket: WebSocket;
     try {
-      socket = new options.WebSocket(url, protocols ?? options.protocols) as WebSocket;
+      socket = new options.WebSocket(url, protocols) as WebSocket;
     } catch (error) {
+      leave();
       return this.#settle({ type: 'exception', error });
     }
     this.#socket = socket;
@@ -401,6 +419,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
     }, options.connectTimeout);
     socket.onopen = (event) => {
+      leave();
       this.#clearTimer();
       this.#authRefreshed = false;
       if (counters.openedAt !== undefined) counters.reconnects++;
