@@ -59,6 +59,9 @@ describe('queueHandshake', () => {
     const leaves = ['a', 'b', 'c'].map((name, index) =>
       queueHandshake(`ws://host:1/path${index}`, () => started.push(name)),
     );
+    // Never inside the caller's stack.
+    expect(started).toEqual([]);
+    await Promise.resolve();
     expect(started).toEqual(['a']);
     expect(queuedHandshakes()).toEqual({ 'ws://host:1': 3 });
     leaves[0]?.();
@@ -72,10 +75,11 @@ describe('queueHandshake', () => {
     expect(queuedHandshakes()).toEqual({});
   });
 
-  it('runs different schemes, hosts and ports in parallel; a default port is the same endpoint', () => {
+  it('runs different schemes, hosts and ports in parallel; a default port is the same endpoint', async () => {
     const started: string[] = [];
     const targets = ['ws://host:1/', 'ws://host:2/', 'ws://other:1/', 'wss://host:1/', 'ws://host/', 'ws://host:80/'];
     const leaves = targets.map((target) => queueHandshake(target, () => started.push(target)));
+    await Promise.resolve();
     expect(started).toEqual(targets.slice(0, 5));
     expect(queuedHandshakes()['ws://host']).toBe(2);
     for (const leave of leaves) leave();
@@ -87,6 +91,7 @@ describe('queueHandshake', () => {
     const [first, second, third] = ['a', 'b', 'c'].map((name) =>
       queueHandshake('ws://host:1/', () => started.push(name)),
     );
+    await Promise.resolve();
     first?.();
     // The second leaves while its start is still pending in a microtask.
     second?.();
@@ -105,9 +110,20 @@ describe('queueHandshake', () => {
       leave();
     });
     const leave = queueHandshake('ws://host:1/', () => started.push('b'));
+    await Promise.resolve();
+    await Promise.resolve();
     expect(started).toEqual(['a', 'b']);
     leave();
     expect(queuedHandshakes()).toEqual({});
+  });
+
+  it('forgets a place left before its start ran', async () => {
+    const started: string[] = [];
+    queueHandshake('ws://host:1/', () => started.push('a'))();
+    expect(queuedHandshakes()).toEqual({});
+    queueHandshake('ws://host:1/', () => started.push('b'))();
+    await Promise.resolve();
+    expect(started).toEqual([]);
   });
 });
 
@@ -192,6 +208,18 @@ describe('clients sharing the queue', () => {
     expect(first?.stats.lastOutcome?.type).toBe('exception');
     expect(sockets).toHaveLength(1);
     expect(second?.state).toBe('connecting');
+  });
+
+  it('keeps the turn of an attempt started by a listener while the previous one was failing', async () => {
+    FakeSocket.throwNext = true;
+    const [client] = clients(1);
+    // The constructor throws, the client fails, and the app starts over from inside `failed`.
+    client?.once('failed', () => client.connect());
+    await advance(0);
+    expect(sockets).toHaveLength(1);
+    expect(queuedHandshakes()).toEqual({ [endpoint]: 1 });
+    client?.close();
+    expect(queuedHandshakes()).toEqual({});
   });
 
   it('lets a waiter closed by close() leave the queue without ever opening a socket', async () => {
