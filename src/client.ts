@@ -5,6 +5,7 @@ import { EventEmitter } from 'eventemitter3';
 import { backoffDelay } from './backoff';
 import { ConnectionFailedError, InvalidArgumentError, isResilientError, ResolveError } from './errors';
 import type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
+import { queueHandshake } from './handshakes';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { describeOutcome as describe } from './logger';
@@ -86,6 +87,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   #socket?: WebSocket;
   // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
   #timer?: unknown;
+  // Ends this client's place in the handshake queue (see `queueHandshakes`).
+  #turn?: () => void;
   #current: State = 'idle';
   #previousDelay = 0;
   // The endpoint a resolver gave whose connection failed: probed over HTTP before the resolver
@@ -425,6 +428,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   }
 
   #cancel(): void {
+    // Leaves the handshake queue, or ends this client's turn there.
+    this.#turn?.();
+    this.#turn = undefined;
     this.#generation++;
     this.#abort?.abort();
     this.#clearTimer();
@@ -500,10 +506,23 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#setState('connecting');
     counters.attempts++;
     this.#emit('connecting', { attempt, url: redactUrl(url) });
+    // Handshakes to one endpoint go one at a time, page-wide (see handshakes.ts). A turn comes
+    // in a microtask: a step of its own.
+    const start = this.#step((leave: () => void) => this.#handshake(url, protocols ?? options.protocols, leave));
+    if (options.queueHandshakes) this.#turn = queueHandshake(url, start);
+    else start(noop);
+  }
+
+  // Creates the socket once its turn has come; the connect timeout starts only now, so time spent
+  // queued behind other handshakes never counts against it. `leave` ends the turn.
+  #handshake(url: string, protocols: string | string[] | undefined, leave: () => void): void {
+    const options = this.#options;
+    const counters = this.#counters;
     let socket: WebSocket;
     try {
-      socket = new options.WebSocket(url, protocols ?? options.protocols) as WebSocket;
+      socket = new options.WebSocket(url, protocols) as WebSocket;
     } catch (error) {
+      leave();
       return this.#settle({ type: 'exception', error });
     }
     this.#socket = socket;
@@ -516,6 +535,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       options.connectTimeout,
     );
     socket.onopen = this.#step((event: Event) => {
+      leave();
       // An open that comes after close() was asked for changes nothing: the close follows.
       if (this.#current !== 'connecting') return;
       this.#clearTimer();

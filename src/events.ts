@@ -99,8 +99,9 @@ export interface ResilientEvents {
   /** The endpoint for the next handshake is known. */
   resolved: [info: ResolvedInfo];
   /**
-   * A handshake is starting. `attempt` is 0 for a first connection (at start, or after a
-   * connection that stayed up), else the retry number announced by `reconnecting`.
+   * A handshake is starting; with `queueHandshakes`, it may first wait for its turn. `attempt` is 0
+   * for a first connection (at start, or after a connection that stayed up), else the retry
+   * number announced by `reconnecting`.
    */
   connecting: [info: { attempt: number; url: string }];
   /** A connection opened. Re-authenticate and resubscribe here: queued messages go after. */

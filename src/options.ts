@@ -70,9 +70,20 @@ export interface Options {
   /**
    * How long a handshake may take before it is aborted and counted as a failed attempt. A hung
    * handshake in Chromium otherwise lasts 240 s and blocks every other new socket to that host.
+   * It starts when the handshake is sent, not while it waits in the queue (see `queueHandshakes`).
    * @default 10000
    */
   connectTimeout?: number;
+  /**
+   * Open one handshake at a time per scheme, host and port across every client in the page (or
+   * worker); the others wait their turn, first come first served, without their connect timeout
+   * running. Chromium holds back all but one CONNECTING socket per host and port anyway, and
+   * delays new sockets more the more are pending, so a client whose timeout ran while the
+   * browser held it would abandon a handshake never sent. Turn off where no browser queues
+   * (many clients to one host in Node) or to let a test's clients connect independently.
+   * @default true
+   */
+  queueHandshakes?: boolean;
   /**
    * The delay before the first retry, in ms (before jitter).
    * @default 1000
@@ -251,6 +262,7 @@ export interface Options {
 export const defaults = {
   lazy: false,
   connectTimeout: 10_000,
+  queueHandshakes: true,
   initialDelay: 1_000,
   maxDelay: 30_000,
   factor: 1.3,

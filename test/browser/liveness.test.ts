@@ -36,9 +36,11 @@ describeInChromium('liveness in Chromium', (t) => {
 
     await t.context.setOffline(true);
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
-    // Chromium keeps the loopback socket but nothing comes back through it; the `offline` event
-    // makes the client ping at once, and the missed deadline ends the connection.
-    await waitForState(page, 'offline', 'main', 3000);
+    // The state leaves `open` at once. Chromium keeps the loopback socket but nothing comes back
+    // through it; the `offline` event makes the client ping at once, and the missed deadline
+    // ends the connection.
+    await waitForState(page, 'offline', 'main', 500);
+    await page.waitForFunction(() => window.traces.main.reconnecting.length > 0, undefined, { timeout: 3000 });
     const { reconnecting } = await trace(page);
     expect(reconnecting.map((entry) => entry.reason.type)).toEqual(['heartbeat']);
     const attempts = await page.evaluate(() => window.clients.main.stats.attempts);
