@@ -463,8 +463,11 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     });
     // A socket held while offline, or one still closing, must not outlive the restart.
     this.#abandon(1000, 'reconnect');
+    // Starting over: the app may have fixed its credentials or its endpoint meanwhile.
     this.#counters.retries = 0;
     this.#previousDelay = 0;
+    this.#authRefreshed = false;
+    this.#suspect = undefined;
     this.#attempt();
   }
 

@@ -94,3 +94,16 @@ describe('auth refresh', () => {
     expect(refreshAuth.mock.calls.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('auth refresh after connect()', () => {
+  it('starts over: the first 401 after connect() from failed refreshes again', async () => {
+    closingServer(4401);
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({ refreshAuth });
+    await advance(100);
+    expect(client.state).toBe('failed');
+    client.connect();
+    await advance(40);
+    expect(refreshAuth).toHaveBeenCalledTimes(2);
+  });
+});
