@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Options, type ResilientEvents, ResilientWebSocket, type Timers } from '../../src';
+import { queuedHandshakes } from '../../src/handshakes';
 
 const events: (keyof ResilientEvents)[] = [
   'state',
@@ -202,6 +203,10 @@ async function run(
   expect(reported.length).toBe(thrown);
   client.removeAllListeners();
   client.close();
+  await flush();
+  // A turn in the page-wide handshake queue that outlived its client would block the endpoint
+  // for every other client in the page.
+  expect(queuedHandshakes()).toEqual({});
 }
 
 describe('listeners that call back into the client, against a fake socket', () => {
