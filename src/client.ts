@@ -9,7 +9,7 @@ import { defaultEnvironment, type Environment, watchEnvironment } from './livene
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
-import { byteSize, type SendData, SendQueue } from './queue';
+import { assertSendData, byteSize, type SendData, SendQueue } from './queue';
 import type { Resolution } from './resolve/discovery';
 import { request } from './resolve/http';
 import { checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
@@ -214,15 +214,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    * @throws InvalidArgumentError when `data` is not a string, ArrayBuffer, view or Blob.
    */
   send(data: SendData): SendResult {
-    const size =
-      data == null
-        ? undefined
-        : typeof data === 'string'
-          ? 0
-          : ((data as Blob).size ?? (data as ArrayBuffer).byteLength);
-    if (typeof size !== 'number') {
-      throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
-    }
+    assertSendData(data);
     // Nothing goes out on a socket already past its heartbeat deadline.
     if (this.#current === 'open' && this.#heartbeat?.expired(this.#options.now())) this.#dead();
     const state = this.#current;
