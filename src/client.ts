@@ -119,7 +119,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   /**
    * The URL of the current or last attempt: the endpoint as given (http(s) mapped to ws(s)), or
-   * where resolution led. `''` before a resolver has answered.
+   * where resolution led. `''` before a resolver has answered. Unlike every event and error, it
+   * is NOT redacted: it may carry a token; redact it (`redactUrl`) before logging it.
    */
   get url(): string {
     return this.#url;
@@ -463,6 +464,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       controller.signal.onabort = () =>
         reject(new ResolveError(`${via} ${where} timed out or was cancelled`, 'network', where));
     });
+    // Never awaited when a resolver throws at once; that is no unhandled rejection.
+    aborted.catch(noop);
     const now = options.now();
     const base = (globalThis as { location?: Location }).location?.href;
     const secure = /^(wss|https):/.test(resolver ? (resolver.url ?? base ?? '') : endpoint);

@@ -2,6 +2,7 @@
 // are hidden before it reaches an error, an event or a log.
 
 import { InvalidArgumentError, ResolveError } from '../errors';
+import { redactUrl } from '../redact';
 
 const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
 
@@ -71,22 +72,4 @@ export function toHttpUrl(url: string): string {
   return url.replace(/^ws/, 'http');
 }
 
-/** Query parameters whose values are hidden by {@link redactUrl}. */
-const secretParameter = /token|key|secret|sig|auth|pass|session|jwt|credential|code/i;
-
-/**
- * `url` with the values of secret-looking query parameters (token, access_token, key, signature,
- * auth, password…) and any userinfo replaced by `REDACTED`, for errors, events and logs.
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) parsed.username = parsed.password = 'REDACTED';
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (secretParameter.test(name)) parsed.searchParams.set(name, 'REDACTED');
-    }
-    return parsed.href;
-  } catch {
-    return url;
-  }
-}
+export { redactUrl };
