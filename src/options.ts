@@ -8,7 +8,7 @@ import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
 import type { Resolution } from './resolve/discovery';
 import type { RequestSettings } from './resolve/http';
-import type { HostRule } from './resolve/url';
+import { type HostRule, normalizeHostRules } from './resolve/url';
 
 /**
  * The constructor of a WebSocket implementation: the browser's, or the `ws` package's (whose
@@ -149,8 +149,10 @@ export interface Options {
    */
   fetch?: typeof fetch;
   /**
-   * Hosts a resolved endpoint may name: exact lowercase hostnames, `*.example.com` for
-   * subdomains, or a predicate. Anything else is refused with a `ResolveError` (fatal).
+   * Hosts a resolved endpoint may name: an array of hostnames and `*.example.com` patterns (for
+   * subdomains), or a predicate given the hostname. Case and a trailing dot do not matter; a
+   * predicate that throws refuses. Anything else is refused with a `ResolveError` (fatal). A
+   * string or a pattern with a scheme, port or path is an `InvalidArgumentError`.
    * @default undefined (any host)
    */
   allowedHosts?: HostRule;
@@ -334,6 +336,7 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
   return {
     ...merged,
     WebSocket: WebSocketClass,
+    allowedHosts: normalizeHostRules(options.allowedHosts),
     // Looked up at call time, so fake timers installed after construction still apply.
     timers: options.timers ?? {
       setTimeout: (callback, ms) => setTimeout(callback, ms),

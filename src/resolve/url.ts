@@ -31,6 +31,46 @@ export function toWebSocketUrl(input: string | URL, base?: string, argument = 'u
 /** Which hosts resolved endpoints may name: exact hostnames, `*.suffix` for subdomains, or a predicate. */
 export type HostRule = string[] | ((hostname: string) => boolean);
 
+// A hostname as URL parsing gives it, without the trailing dot that names the same host:
+// `Example.COM.` and `example.com` must match each other.
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * Validates the `allowedHosts` option and returns it with every pattern normalised (lowercase,
+ * no trailing dot). A string, or a pattern with a scheme, port or path, would never match a
+ * host, so it is refused here rather than failing as "network" forever.
+ * @throws InvalidArgumentError naming `allowedHosts`.
+ */
+export function normalizeHostRules(rules: unknown): HostRule | undefined {
+  if (rules === undefined || typeof rules === 'function') return rules as HostRule | undefined;
+  const valid = (rule: unknown) =>
+    typeof rule === 'string' && /^(\*\.)?[\w-]+(\.[\w-]+)*\.?$|^\[[\da-f:.]+\]$/i.test(rule);
+  if (!Array.isArray(rules) || !rules.every(valid)) {
+    throw new InvalidArgumentError(
+      'allowedHosts',
+      `expected an array of hostnames or '*.suffix' patterns, or a function, got ${JSON.stringify(rules)}`,
+    );
+  }
+  return rules.map(normalizeHost);
+}
+
+/** Whether `allowedHosts` admits `hostname`; a predicate that throws refuses it. */
+export function hostAllowed(hostname: string, allowedHosts?: HostRule): boolean {
+  const host = normalizeHost(hostname);
+  try {
+    return (
+      !allowedHosts ||
+      (typeof allowedHosts === 'function'
+        ? !!allowedHosts(host)
+        : allowedHosts.some((rule) => (rule.startsWith('*.') ? host.endsWith(rule.slice(1)) : host === rule)))
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks an endpoint that `source` (a URL or resolver, for messages) gave, before any socket opens: a WebSocket URL (relative to `base`), no
  * downgrade from a secure origin unless `allowInsecure`, and a host that `allowedHosts` admits.
@@ -58,12 +98,7 @@ export function checkTarget(
   const { protocol, hostname } = new URL(url);
   const refuse = (why: string) => new ResolveError(`Refused ${redactUrl(url)}: ${why}`, 'refused', redactUrl(url));
   if (secure && protocol === 'ws:' && !allowInsecure) throw refuse('a downgrade to ws: (set allowInsecure to permit)');
-  const allowed =
-    !allowedHosts ||
-    (typeof allowedHosts === 'function'
-      ? allowedHosts(hostname)
-      : allowedHosts.some((rule) => (rule.startsWith('*.') ? hostname.endsWith(rule.slice(1)) : hostname === rule)));
-  if (!allowed) throw refuse(`${hostname} is not in allowedHosts`);
+  if (!hostAllowed(hostname, allowedHosts)) throw refuse(`${hostname} is not in allowedHosts`);
   return url;
 }
 
