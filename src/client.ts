@@ -12,7 +12,7 @@ import { type Decision, defaultDecision, type Outcome } from './policy';
 import { assertSendData, byteSize, type SendData, SendQueue } from './queue';
 import type { Resolution } from './resolve/discovery';
 import { request } from './resolve/http';
-import { checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
+import { checkResolution, checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
 
 // Where an attempt connects, and how that was found.
 type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInfo, 'via'>;
@@ -474,15 +474,15 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     try {
       if (resolver) {
         const fetcher = options.fetch as typeof fetch;
+        const { allowInsecure, allowedHosts } = options;
         const result = await Promise.race([
-          resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now }),
+          resolver({ attempt, outcome, signal: controller.signal, fetch: fetcher, now, allowInsecure, allowedHosts }),
           aborted,
         ]);
-        const resolution = typeof result === 'string' ? { url: result } : result;
-        return { ...resolution, url: check(resolution.url), via };
+        return { ...checkResolution(result, where || 'the resolver', check), via };
       }
       const answer = await Promise.race([
-        request(options.fetch as typeof fetch, probeUrl, options.request ?? {}, controller.signal, now),
+        request(options.fetch as typeof fetch, probeUrl, options.request ?? {}, controller.signal, now, options),
         aborted,
       ]);
       const { status, retryAfter, maxAge } = answer;

@@ -8,7 +8,7 @@ import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
 import type { Resolution } from './resolve/discovery';
 import type { RequestSettings } from './resolve/http';
-import { type HostRule, normalizeHostRules } from './resolve/url';
+import { type HostRule, normalizeHostRules, protocolsExpected, validProtocols } from './resolve/url';
 
 /**
  * The constructor of a WebSocket implementation: the browser's, or the `ws` package's (whose
@@ -34,6 +34,13 @@ export interface ResolveContext {
   fetch: typeof fetch;
   /** The `now` option's current time. */
   now: number;
+  /**
+   * The `allowInsecure` option: whether a request may be redirected from https: to http:.
+   * A resolver that fetches should pass it on, as {@link discover} does.
+   */
+  allowInsecure?: boolean;
+  /** The `allowedHosts` option, normalised: other hosts a request may be redirected to. */
+  allowedHosts?: HostRule;
 }
 
 /**
@@ -51,7 +58,8 @@ export type Resolver = ((context: ResolveContext) => Promise<string | Resolution
 /** Options of {@link ResilientWebSocket}. Every one is optional. */
 export interface Options {
   /**
-   * Subprotocols to request, as in `new WebSocket(url, protocols)`.
+   * Subprotocols to request, as in `new WebSocket(url, protocols)`: a token or an array of
+   * distinct tokens. A resolver's or discovery answer's `protocols` are held to the same rule.
    * @default undefined (none)
    */
   protocols?: string | string[];
@@ -134,6 +142,9 @@ export interface Options {
   preflightUrl?: string;
   /**
    * Method, headers, credentials and body of preflight requests. Discovery takes its own.
+   * Headers and a body go only where a redirect is allowed to lead (see `allowedHosts` and
+   * `allowInsecure`): with either set, each preflight costs one more request, a bare GET that
+   * finds the final URL first; the real request then goes there and must not be redirected.
    * @default undefined (a GET with fetch's defaults)
    */
   request?: RequestSettings;
@@ -149,15 +160,17 @@ export interface Options {
    */
   fetch?: typeof fetch;
   /**
-   * Hosts a resolved endpoint may name: an array of hostnames and `*.example.com` patterns (for
-   * subdomains), or a predicate given the hostname. Case and a trailing dot do not matter; a
-   * predicate that throws refuses. Anything else is refused with a `ResolveError` (fatal). A
-   * string or a pattern with a scheme, port or path is an `InvalidArgumentError`.
+   * Hosts a resolved endpoint may name, and other hosts a preflight or discovery request may be
+   * redirected to: an array of hostnames and `*.example.com` patterns (for subdomains), or a
+   * predicate given the hostname. Case and a trailing dot do not matter; a predicate that throws
+   * refuses. Anything else is refused with a `ResolveError` (fatal). A string or a pattern with
+   * a scheme, port or path is an `InvalidArgumentError`.
    * @default undefined (any host)
    */
   allowedHosts?: HostRule;
   /**
-   * Allow a resolved endpoint to downgrade from a secure origin (wss:, https:) to ws:.
+   * Allow a resolved endpoint to downgrade from a secure origin (wss:, https:) to ws:, and a
+   * preflight or discovery request to be redirected from https: to http:.
    * @default false
    */
   allowInsecure?: boolean;
@@ -320,6 +333,7 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
     'finite interval and timeout >= 0',
     options.heartbeat && JSON.stringify(options.heartbeat),
   );
+  check('protocols', validProtocols(options.protocols), protocolsExpected, JSON.stringify(options.protocols));
   check(
     'maxDelay',
     merged.maxDelay >= merged.initialDelay,
