@@ -7,7 +7,7 @@ import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
 import type { Resolution } from './resolve/discovery';
-import type { RequestSettings } from './resolve/http';
+import { maxTimerDelay, type RequestSettings } from './resolve/http';
 import { type HostRule, normalizeHostRules, protocolsExpected, validProtocols } from './resolve/url';
 
 /**
@@ -55,7 +55,10 @@ export type Resolver = ((context: ResolveContext) => Promise<string | Resolution
   url?: string;
 };
 
-/** Options of {@link ResilientWebSocket}. Every one is optional. */
+/**
+ * Options of {@link ResilientWebSocket}. Every one is optional. Durations are in ms, at most
+ * 2147483647 (2^31 − 1, about 24.8 days): a timer given more fires at once, so more is refused.
+ */
 export interface Options {
   /**
    * Subprotocols to request, as in `new WebSocket(url, protocols)`: a token or an array of
@@ -175,7 +178,7 @@ export interface Options {
    */
   allowInsecure?: boolean;
   /**
-   * The longest wait, in ms, that a Retry-After can impose.
+   * The longest wait, in ms, that a Retry-After can impose; a longer one is cut to this.
    * @default 300000
    */
   maxRetryAfter?: number;
@@ -293,7 +296,11 @@ const atLeast = (min: number): Rule => [
   (value: number) => Number.isFinite(value) && value >= min,
   `a finite number >= ${min}`,
 ];
-const delay = atLeast(0);
+// Every duration ends up in a timer, and a timer fires at once past 2^31 − 1 ms (about 24.8 days).
+const delay: Rule = [
+  (value: number) => Number.isFinite(value) && value >= 0 && value <= maxTimerDelay,
+  `a number of ms in 0-${maxTimerDelay}`,
+];
 const count: Rule = [
   (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
   'an integer >= 0 or Infinity',
@@ -327,10 +334,11 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
     check(key, valid(merged[key] as never), expected, merged[key]);
   }
   const { interval = 0, timeout = 0 } = options.heartbeat ?? {};
+  const [validDelay, expectedDelay] = delay;
   check(
     'heartbeat',
-    Number.isFinite(interval + timeout) && interval >= 0 && timeout >= 0,
-    'finite interval and timeout >= 0',
+    validDelay(interval as never) && validDelay(timeout as never),
+    `interval and timeout: ${expectedDelay}`,
     options.heartbeat && JSON.stringify(options.heartbeat),
   );
   check('protocols', validProtocols(options.protocols), protocolsExpected, JSON.stringify(options.protocols));
@@ -347,14 +355,16 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
       "not available; on Node 20 pass the `ws` package's class as the WebSocket option",
     );
   }
+  const timers = options.timers;
   return {
     ...merged,
     WebSocket: WebSocketClass,
     allowedHosts: normalizeHostRules(options.allowedHosts),
-    // Looked up at call time, so fake timers installed after construction still apply.
-    timers: options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as number),
+    // The one place every delay passes: none may overflow a timer, whatever its source.
+    timers: {
+      // Looked up at call time, so fake timers installed after construction still apply.
+      setTimeout: (callback, ms) => (timers ?? globalThis).setTimeout(callback, Math.min(ms, maxTimerDelay)),
+      clearTimeout: (handle) => (timers ?? globalThis).clearTimeout(handle as number),
     },
     now: options.now ?? (() => Date.now()),
     random: options.random ?? (() => Math.random()),

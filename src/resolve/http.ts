@@ -25,11 +25,14 @@ export interface HttpAnswer {
   response: Response;
 }
 
-/** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`. */
+/** The longest delay a timer can take, in ms (2^31 − 1); browsers and Node fire a longer one at once. */
+export const maxTimerDelay = 2_147_483_647;
+
+/** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
-  const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  return Number.isNaN(seconds) ? undefined : Math.max(0, seconds);
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(maxTimerDelay, Math.max(0, ms));
 }
 
 /**
