@@ -11,10 +11,10 @@ import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { describeOutcome as describe } from './logger';
 import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
-import { byteSize, type SendData, SendQueue } from './queue';
+import { assertSendData, byteSize, type SendData, SendQueue } from './queue';
 import type { Resolution } from './resolve/discovery';
 import { request } from './resolve/http';
-import { checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
+import { checkResolution, checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
 
 // Where an attempt connects, and how that was found.
 type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInfo, 'via'>;
@@ -147,7 +147,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   /**
    * The URL of the current or last attempt: the endpoint as given (http(s) mapped to ws(s)), or
-   * where resolution led. `''` before a resolver has answered.
+   * where resolution led. `''` before a resolver has answered. Unlike every event and error, it
+   * is NOT redacted: it may carry a token; redact it (`redactUrl`) before logging it.
    */
   get url(): string {
     return this.#url;
@@ -254,15 +255,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    * @throws InvalidArgumentError when `data` is not a string, ArrayBuffer, view or Blob.
    */
   send(data: SendData): SendResult {
-    const size =
-      data == null
-        ? undefined
-        : typeof data === 'string'
-          ? 0
-          : ((data as Blob).size ?? (data as ArrayBuffer).byteLength);
-    if (typeof size !== 'number') {
-      throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
-    }
+    assertSendData(data);
     try {
       return this.#send(data);
     } finally {
@@ -610,6 +603,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.onabort = () => reject(new ResolveError('Resolving timed out or was cancelled', 'network', ''));
     });
+    // Never awaited when the probe or the resolver throws at once; that is no unhandled rejection.
+    aborted.catch(noop);
     const base = (globalThis as { location?: Location }).location?.href;
     try {
       if (probe !== undefined) {
@@ -622,6 +617,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       const { url: asked = '', via = 'custom' } = resolver as Resolver;
       const where = redactUrl(asked);
       this.#emit('resolving', { attempt, via, url: where });
+      const { allowInsecure, allowedHosts } = options;
       const result = await Promise.race([
         (resolver as Resolver)({
           attempt,
@@ -629,24 +625,18 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
           signal: controller.signal,
           fetch: options.fetch as typeof fetch,
           now: options.now(),
+          allowInsecure,
+          allowedHosts,
         }),
         aborted,
       ]);
-      const resolution = typeof result === 'string' ? { url: result } : result;
+      const source = where || 'the resolver';
       const secure = /^https:/.test(asked || base || '');
-      const url = checkTarget(
-        resolution.url,
-        where || 'the resolver',
-        base,
-        secure,
-        options.allowInsecure,
-        options.allowedHosts,
-      );
-      return { ...resolution, url, via };
+      const check = (url: string) => checkTarget(url, source, base, secure, allowInsecure, allowedHosts);
+      // Nothing from the answer reaches the WebSocket constructor unchecked.
+      return { ...checkResolution(result, source, check), via };
     } catch (thrown) {
-      const error = isResilientError(thrown, 'ResolveError')
-        ? (thrown as ResolveError)
-        : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
+      const error = toResolveError(thrown);
       const { status, url, retryAfter } = error;
       if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
       return { type: 'resolve', error };
@@ -676,7 +666,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       // The app's request settings are for its own endpoint's preflight, not for the hosts a
       // resolver names.
       const settings = own ? (options.request ?? {}) : {};
-      const answer = await Promise.race([request(fetcher, probeUrl, settings, signal, options.now()), aborted]);
+      const answer = await Promise.race([
+        request(fetcher, probeUrl, settings, signal, options.now(), options),
+        aborted,
+      ]);
       const { status, retryAfter, maxAge } = answer;
       const said: Outcome = { type: 'http', status, url: redactUrl(answer.url), dedicated, retryAfter };
       const decision = this.#decide(said);
@@ -688,7 +681,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       const reuse = options.preflight === 'always' ? (maxAge ?? 0) : maxAge;
       return { url, via: 'preflight', redirected: answer.redirected, status, maxAge: reuse };
     } catch (thrown) {
-      const error = thrown as ResolveError;
+      const error = toResolveError(thrown);
       if (error.reason === 'network') {
         // A server that is up but sends no CORS headers fails like a dead one; a no-cors request
         // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
@@ -900,6 +893,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     // Nothing would send them any more; `connect()` starts over with an empty queue.
     this.#dropQueue('failed');
   }
+}
+
+function toResolveError(thrown: unknown): ResolveError {
+  return isResilientError(thrown, 'ResolveError')
+    ? thrown
+    : new ResolveError(`Resolver failed: ${thrown}`, 'network', '', thrown);
 }
 
 // The close event for a socket the client abandoned itself; the browser fires its own late or never.

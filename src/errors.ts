@@ -2,6 +2,7 @@
 // the URL, the close code, the outcome) and a message that says what to do about it.
 
 import type { Outcome } from './policy';
+import { redactText, redactUrl } from './redact';
 
 const brand = Symbol.for('resilient-ws.error');
 
@@ -23,7 +24,8 @@ export class InvalidArgumentError extends ResilientWebSocketError {
   /** The option or argument at fault, e.g. `"maxDelay"` or `"close(code)"`. */
   declare readonly argument: string;
   constructor(argument: string, problem: string) {
-    super(`${argument}: ${problem}`, 'InvalidArgumentError');
+    // The problem may quote the URL at fault, secrets and all.
+    super(redactText(`${argument}: ${problem}`), 'InvalidArgumentError');
     Object.assign(this, { argument });
   }
 }
@@ -43,8 +45,9 @@ export class ConnectionFailedError extends ResilientWebSocketError {
   /** The URL of the last attempt, with secrets in its query redacted. */
   declare readonly url: string;
   constructor(message: string, outcome: Outcome, url: string) {
-    super(`${message}; endpoint ${url}`, 'ConnectionFailedError');
-    Object.assign(this, { outcome, status: (outcome as { status?: number }).status, url });
+    // Redacted here, once for every caller: the message quotes outcomes and native errors.
+    super(redactText(`${message}; endpoint ${redactUrl(url)}`), 'ConnectionFailedError');
+    Object.assign(this, { outcome, status: (outcome as { status?: number }).status, url: redactUrl(url) });
   }
 }
 
@@ -59,7 +62,7 @@ export class ConnectionFailedError extends ResilientWebSocketError {
  */
 export class ResolveError extends ResilientWebSocketError {
   declare readonly reason: 'network' | 'invalid' | 'refused' | 'status';
-  /** The URL concerned, with secrets redacted. */
+  /** The URL concerned, with secrets in its query and userinfo redacted (whatever was passed). */
   declare readonly url: string;
   /** With reason `status`: the HTTP status and the Retry-After in ms, when sent. */
   declare readonly status?: number;
@@ -72,8 +75,10 @@ export class ResolveError extends ResilientWebSocketError {
     status?: number,
     retryAfter?: number,
   ) {
-    super(message, 'ResolveError');
-    Object.assign(this, { reason, url, cause, status, retryAfter });
+    // Redacted here, once for every caller, custom resolvers included: this error travels in
+    // `reconnecting.reason`, `failed.outcome` and `stats.lastOutcome`.
+    super(redactText(message), 'ResolveError');
+    Object.assign(this, { reason, url: redactUrl(url), cause, status, retryAfter });
   }
 }
 

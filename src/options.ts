@@ -8,8 +8,8 @@ import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
 import type { Resolution } from './resolve/discovery';
-import type { RequestSettings } from './resolve/http';
-import type { HostRule } from './resolve/url';
+import { maxTimerDelay, type RequestSettings } from './resolve/http';
+import { type HostRule, normalizeHostRules, protocolsExpected, validProtocols } from './resolve/url';
 
 /**
  * The constructor of a WebSocket implementation: the browser's, or the `ws` package's (whose
@@ -35,6 +35,13 @@ export interface ResolveContext {
   fetch: typeof fetch;
   /** The `now` option's current time. */
   now: number;
+  /**
+   * The `allowInsecure` option: whether a request may be redirected from https: to http:.
+   * A resolver that fetches should pass it on, as {@link discover} does.
+   */
+  allowInsecure?: boolean;
+  /** The `allowedHosts` option, normalised: other hosts a request may be redirected to. */
+  allowedHosts?: HostRule;
 }
 
 /**
@@ -49,10 +56,14 @@ export type Resolver = ((context: ResolveContext) => Promise<string | Resolution
   url?: string;
 };
 
-/** Options of {@link ResilientWebSocket}. Every one is optional. */
+/**
+ * Options of {@link ResilientWebSocket}. Every one is optional. Durations are in ms, at most
+ * 2147483647 (2^31 − 1, about 24.8 days): a timer given more fires at once, so more is refused.
+ */
 export interface Options {
   /**
-   * Subprotocols to request, as in `new WebSocket(url, protocols)`.
+   * Subprotocols to request, as in `new WebSocket(url, protocols)`: a token or an array of
+   * distinct tokens. A resolver's or discovery answer's `protocols` are held to the same rule.
    * @default undefined (none)
    */
   protocols?: string | string[];
@@ -146,6 +157,9 @@ export interface Options {
   preflightUrl?: string;
   /**
    * Method, headers, credentials and body of preflight requests. Discovery takes its own.
+   * Headers and a body go only where a redirect is allowed to lead (see `allowedHosts` and
+   * `allowInsecure`): with either set, each preflight costs one more request, a bare GET that
+   * finds the final URL first; the real request then goes there and must not be redirected.
    * @default undefined (a GET with fetch's defaults)
    */
   request?: RequestSettings;
@@ -161,18 +175,22 @@ export interface Options {
    */
   fetch?: typeof fetch;
   /**
-   * Hosts a resolved endpoint may name: exact lowercase hostnames, `*.example.com` for
-   * subdomains, or a predicate. Anything else is refused with a `ResolveError` (fatal).
+   * Hosts a resolved endpoint may name, and other hosts a preflight or discovery request may be
+   * redirected to: an array of hostnames and `*.example.com` patterns (for subdomains), or a
+   * predicate given the hostname. Case and a trailing dot do not matter; a predicate that throws
+   * refuses. Anything else is refused with a `ResolveError` (fatal). A string or a pattern with
+   * a scheme, port or path is an `InvalidArgumentError`.
    * @default undefined (any host)
    */
   allowedHosts?: HostRule;
   /**
-   * Allow a resolved endpoint to downgrade from a secure origin (wss:, https:) to ws:.
+   * Allow a resolved endpoint to downgrade from a secure origin (wss:, https:) to ws:, and a
+   * preflight or discovery request to be redirected from https: to http:.
    * @default false
    */
   allowInsecure?: boolean;
   /**
-   * The longest wait, in ms, that a Retry-After can impose.
+   * The longest wait, in ms, that a Retry-After can impose; a longer one is cut to this.
    * @default 300000
    */
   maxRetryAfter?: number;
@@ -302,7 +320,11 @@ const atLeast = (min: number): Rule => [
   (value: number) => Number.isFinite(value) && value >= min,
   `a finite number >= ${min}`,
 ];
-const delay = atLeast(0);
+// Every duration ends up in a timer, and a timer fires at once past 2^31 − 1 ms (about 24.8 days).
+const delay: Rule = [
+  (value: number) => Number.isFinite(value) && value >= 0 && value <= maxTimerDelay,
+  `a number of ms in 0-${maxTimerDelay}`,
+];
 const count: Rule = [
   (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
   'an integer >= 0 or Infinity',
@@ -336,12 +358,14 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
     check(key, valid(merged[key] as never), expected, merged[key]);
   }
   const { interval = 0, timeout = 0 } = options.heartbeat ?? {};
+  const [validDelay, expectedDelay] = delay;
   check(
     'heartbeat',
-    Number.isFinite(interval + timeout) && interval >= 0 && timeout >= 0,
-    'finite interval and timeout >= 0',
+    validDelay(interval as never) && validDelay(timeout as never),
+    `interval and timeout: ${expectedDelay}`,
     options.heartbeat && JSON.stringify(options.heartbeat),
   );
+  check('protocols', validProtocols(options.protocols), protocolsExpected, JSON.stringify(options.protocols));
   check(
     'maxDelay',
     merged.maxDelay >= merged.initialDelay,
@@ -355,13 +379,16 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
       "not available; on Node 20 pass the `ws` package's class as the WebSocket option",
     );
   }
+  const timers = options.timers;
   return {
     ...merged,
     WebSocket: WebSocketClass,
-    // Looked up at call time, so fake timers installed after construction still apply.
-    timers: options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as number),
+    allowedHosts: normalizeHostRules(options.allowedHosts),
+    // The one place every delay passes: none may overflow a timer, whatever its source.
+    timers: {
+      // Looked up at call time, so fake timers installed after construction still apply.
+      setTimeout: (callback, ms) => (timers ?? globalThis).setTimeout(callback, Math.min(ms, maxTimerDelay)),
+      clearTimeout: (handle) => (timers ?? globalThis).clearTimeout(handle as number),
     },
     now: options.now ?? (() => Date.now()),
     random: options.random ?? (() => Math.random()),

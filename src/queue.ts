@@ -1,6 +1,8 @@
 // The outgoing queue: messages sent while the connection is not open wait here, bounded by
 // count and by bytes, and leave in order when it opens.
 
+import { InvalidArgumentError } from './errors';
+
 /** What `send()` accepts: the same as the native WebSocket. */
 export type SendData = string | ArrayBuffer | Blob | ArrayBufferView<ArrayBuffer>;
 
@@ -12,17 +14,44 @@ export type SendData = string | ArrayBuffer | Blob | ArrayBufferView<ArrayBuffer
  */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
 
-/** The size a message takes on the wire, in bytes (UTF-8 for strings). */
+/**
+ * The size a message takes on the wire, in bytes: UTF-8 for strings, as the browser encodes
+ * them, where a lone surrogate becomes U+FFFD (3 bytes) and only a valid pair makes 4.
+ */
 export function byteSize(data: SendData): number {
   if (typeof data !== 'string') return (data as Blob).size ?? (data as ArrayBuffer).byteLength;
-  let bytes = data.length;
-  for (let i = 0; i < data.length; i++) {
-    const code = data.charCodeAt(i);
-    // A UTF-16 unit below 0x80 is one byte, below 0x800 two, else three; each half of a
-    // surrogate pair counts two, as the pair is four bytes.
-    if (code > 0x7f) bytes += code > 0x7ff && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
+  let bytes = 0;
+  // By code point: a valid surrogate pair is one (4 bytes), a lone surrogate one of its own (3).
+  for (const char of data) {
+    const code = char.codePointAt(0) as number;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
   }
   return bytes;
+}
+
+/**
+ * Whether `data` is something the native `send()` takes as it is: a string, an ArrayBuffer, a
+ * view of one, or a Blob. Anything else a browser would stringify ("[object Object]") and the
+ * `ws` package would throw on, at flush time, in the middle of the queue.
+ */
+export function isSendData(data: unknown): data is SendData {
+  return (
+    typeof data === 'string' ||
+    data instanceof ArrayBuffer ||
+    ArrayBuffer.isView(data) ||
+    // Not every runtime has Blob (older Node, some workers).
+    (typeof Blob === 'function' && data instanceof Blob)
+  );
+}
+
+/**
+ * Checks the argument of `send()` before it is sent or queued.
+ * @throws InvalidArgumentError naming `send(data)` when it is not a string, ArrayBuffer, view or Blob.
+ */
+export function assertSendData(data: unknown): asserts data is SendData {
+  if (!isSendData(data)) {
+    throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
+  }
 }
 
 /** A FIFO queue with a count and a byte bound. */

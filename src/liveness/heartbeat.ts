@@ -6,13 +6,13 @@ import type { SendData } from '../queue';
 /** Heartbeat settings; see the `heartbeat` option. */
 export interface HeartbeatOptions {
   /**
-   * Send a ping after this many ms without any incoming message.
+   * Send a ping after this many ms without any incoming message (at most 2^31 − 1).
    * @default 30000
    */
   interval?: number;
   /**
    * After a ping, how many ms to wait for any incoming message before the connection counts as
-   * dead and is replaced.
+   * dead and is replaced (at most 2^31 − 1).
    * @default 10000
    */
   timeout?: number;

@@ -6,7 +6,10 @@ import type { Resolver } from '../options';
 import { type RequestSettings, request } from './http';
 import { redactUrl } from './url';
 
-/** Where to connect, as a resolver, a discovery parser or a preflight decided it. */
+/**
+ * Where to connect, as a resolver, a discovery parser or a preflight decided it. The client
+ * checks it before use: `url` as any endpoint, `protocols` as the option, `maxAge` capped at a day.
+ */
 export interface Resolution {
   /** The WebSocket URL (ws:, wss:, or their http(s) twins); relative to the answer's URL. */
   url: string;
@@ -19,7 +22,7 @@ export interface Resolution {
 /** Turns a discovery answer's parsed JSON into a {@link Resolution}; throw to reject it. */
 export type DiscoveryParser = (body: unknown, response: Response) => Resolution;
 
-/** Discovery bodies larger than this are refused. */
+/** Discovery bodies larger than this many bytes are refused. */
 export const maxDiscoveryBytes = 65_536;
 
 /** The default parser: `{ "url": "wss://…", "protocols"?: […], "maxAge"?: seconds }`. */
@@ -40,12 +43,15 @@ export const parseDiscovery: DiscoveryParser = (body) => {
 export async function readDiscovery(response: Response, parse: DiscoveryParser): Promise<Resolution> {
   const where = redactUrl(response.url);
   let text = '';
+  let bytes = 0;
   try {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       text += decoder.decode(chunk.value, { stream: true });
-      if (text.length > maxDiscoveryBytes) {
+      // Bytes as they arrived: a string's length counts UTF-16 units, up to a third of the bytes.
+      bytes += chunk.value.byteLength;
+      if (bytes > maxDiscoveryBytes) {
         reader.cancel().catch(() => {});
         throw new RangeError(`body over ${maxDiscoveryBytes} bytes`);
       }
@@ -66,7 +72,12 @@ export async function readDiscovery(response: Response, parse: DiscoveryParser):
 export interface DiscoveryOptions {
   /** Turns the JSON into a Resolution. @default parseDiscovery, for `{ url, protocols?, maxAge? }` */
   parse?: DiscoveryParser;
-  /** Method, headers, credentials and body of the request. @default a GET */
+  /**
+   * Method, headers, credentials and body of the request. With headers or a body set, a bare GET
+   * finds where redirects lead first, and only a final URL that passes `allowInsecure` and
+   * `allowedHosts` gets them, in a request that must not be redirected: one request more.
+   * @default a GET
+   */
   request?: RequestSettings;
 }
 
@@ -86,8 +97,10 @@ export function discover(url: string | URL, options: DiscoveryOptions = {}): Res
   const endpoint = new URL(url, (globalThis as { location?: Location }).location?.href);
   if (!/^https?:$/.test(endpoint.protocol))
     throw new InvalidArgumentError('discover(url)', 'expected an http: or https: URL');
-  const resolver: Resolver = async ({ fetch, signal, now }) => {
-    const answer = await request(fetch, endpoint.href, options.request ?? {}, signal, now);
+  const resolver: Resolver = async ({ fetch, signal, now, allowInsecure, allowedHosts }) => {
+    // A redirect to http: or to a host outside allowedHosts is refused before the app's headers go there.
+    const rules = { allowInsecure, allowedHosts };
+    const answer = await request(fetch, endpoint.href, options.request ?? {}, signal, now, rules);
     const { status, retryAfter } = answer;
     if (status < 200 || status > 299) {
       const where = redactUrl(answer.url);

@@ -2,7 +2,7 @@
 // the endpoint (final URL after redirects, status, Retry-After, max-age).
 
 import { ResolveError } from '../errors';
-import { redactUrl } from './url';
+import { checkDestination, clampAge, type DestinationRules, redactUrl } from './url';
 
 /** What the app may set on preflight and discovery requests. */
 export interface RequestSettings {
@@ -25,17 +25,23 @@ export interface HttpAnswer {
   response: Response;
 }
 
-/** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`. */
+/** The longest delay a timer can take, in ms (2^31 − 1); browsers and Node fire a longer one at once. */
+export const maxTimerDelay = 2_147_483_647;
+
+/** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
-  const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  return Number.isNaN(seconds) ? undefined : Math.max(0, seconds);
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(maxTimerDelay, Math.max(0, ms));
 }
 
 /**
- * Fetches `url`, following redirects. A rejected fetch becomes a {@link ResolveError} whose
- * message says what to check: in a browser a CORS refusal on any hop looks exactly like a
- * network failure.
+ * Fetches `url`, following redirects, and refuses an answer that was redirected to a downgrade
+ * or to a host `allowedHosts` refuses. The app's headers and body never reach such a hop: with
+ * either set, a bare GET finds the final URL first (browsers hide the hops: `redirect: 'manual'`
+ * is opaque), and only once that URL passes goes the real request there, with `redirect: 'error'`.
+ * A rejected fetch becomes a {@link ResolveError} whose message says what to check: in a
+ * browser a CORS refusal on any hop looks exactly like a network failure.
  */
 export async function request(
   fetcher: typeof fetch,
@@ -43,30 +49,45 @@ export async function request(
   settings: RequestSettings,
   signal: AbortSignal,
   now: number,
+  rules: DestinationRules = {},
 ): Promise<HttpAnswer> {
-  let response: Response;
-  try {
-    response = await fetcher(url, { ...settings, redirect: 'follow', cache: 'no-store', signal });
-  } catch (cause) {
-    const method = settings.method ?? 'GET';
-    throw new ResolveError(
-      signal.aborted
-        ? `${method} ${redactUrl(url)} timed out`
-        : `${method} ${redactUrl(url)} failed: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), or the browser blocked a request to a private network`,
-      'network',
-      url,
-      cause,
-    );
+  const withSecrets = !!settings.body || Object.keys(settings.headers ?? {}).length > 0;
+  const send = async (target: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetcher(target, { cache: 'no-store', signal, ...init });
+    } catch (cause) {
+      const method = init.method ?? 'GET';
+      throw new ResolveError(
+        signal.aborted
+          ? `${method} ${redactUrl(target)} timed out`
+          : `${method} ${redactUrl(target)} failed: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), ${init.redirect === 'error' ? 'a redirect, ' : ''}or the browser blocked a request to a private network`,
+        'network',
+        target,
+        cause,
+      );
+    }
+  };
+  const first = await send(
+    url,
+    withSecrets ? { credentials: settings.credentials, redirect: 'follow' } : { ...settings, redirect: 'follow' },
+  );
+  const from = new URL(url, (globalThis as { location?: Location }).location?.href);
+  const final = first.url || from.href;
+  checkDestination(final, from.protocol === 'https:', rules, from.hostname);
+  let response = first;
+  if (withSecrets) {
+    first.body?.cancel().catch(() => {});
+    response = await send(final, { ...settings, redirect: 'error' });
   }
   // Only max-age bounds reuse: frameworks send no-store/no-cache on everything, and an answer
   // that works is kept until a connection fails anyway.
   const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
   return {
     status: response.status,
-    url: response.url || url,
-    redirected: response.redirected,
+    url: final,
+    redirected: first.redirected,
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
-    maxAge: maxAge === undefined ? undefined : Number(maxAge),
+    maxAge: clampAge(maxAge === undefined ? undefined : Number(maxAge)),
     response,
   };
 }

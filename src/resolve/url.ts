@@ -2,6 +2,7 @@
 // are hidden before it reaches an error, an event or a log.
 
 import { InvalidArgumentError, ResolveError } from '../errors';
+import { redactUrl } from '../redact';
 
 const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
 
@@ -30,9 +31,71 @@ export function toWebSocketUrl(input: string | URL, base?: string, argument = 'u
 /** Which hosts resolved endpoints may name: exact hostnames, `*.suffix` for subdomains, or a predicate. */
 export type HostRule = string[] | ((hostname: string) => boolean);
 
+// A hostname as URL parsing gives it, without the trailing dot that names the same host:
+// `Example.COM.` and `example.com` must match each other.
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
 /**
- * Checks an endpoint that `source` (a URL or resolver, for messages) gave, before any socket opens: a WebSocket URL (relative to `base`), no
- * downgrade from a secure origin unless `allowInsecure`, and a host that `allowedHosts` admits.
+ * Validates the `allowedHosts` option and returns it with every pattern normalised (lowercase,
+ * no trailing dot). A string, or a pattern with a scheme, port or path, would never match a
+ * host, so it is refused here rather than failing as "network" forever.
+ * @throws InvalidArgumentError naming `allowedHosts`.
+ */
+export function normalizeHostRules(rules: unknown): HostRule | undefined {
+  if (rules === undefined || typeof rules === 'function') return rules as HostRule | undefined;
+  const valid = (rule: unknown) =>
+    typeof rule === 'string' && /^(\*\.)?[\w-]+(\.[\w-]+)*\.?$|^\[[\da-f:.]+\]$/i.test(rule);
+  if (!Array.isArray(rules) || !rules.every(valid)) {
+    throw new InvalidArgumentError(
+      'allowedHosts',
+      `expected an array of hostnames or '*.suffix' patterns, or a function, got ${JSON.stringify(rules)}`,
+    );
+  }
+  return rules.map(normalizeHost);
+}
+
+/** Whether `allowedHosts` admits `hostname`; a predicate that throws refuses it. */
+export function hostAllowed(hostname: string, allowedHosts?: HostRule): boolean {
+  const host = normalizeHost(hostname);
+  try {
+    return (
+      !allowedHosts ||
+      (typeof allowedHosts === 'function'
+        ? !!allowedHosts(host)
+        : allowedHosts.some((rule) => (rule.startsWith('*.') ? host.endsWith(rule.slice(1)) : host === rule)))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** What a resolved endpoint, or a redirect of a preflight or discovery request, may lead to. */
+export interface DestinationRules {
+  allowInsecure?: boolean;
+  allowedHosts?: HostRule;
+}
+
+/**
+ * Refuses `url` as where a `secure` (wss: or https:) origin leads: a downgrade to ws: or http:
+ * unless `allowInsecure`, or a host other than `sameHost` that `allowedHosts` does not admit.
+ * Throws a {@link ResolveError} with reason `refused`.
+ */
+export function checkDestination(url: string, secure: boolean, rules: DestinationRules, sameHost = ''): void {
+  const { protocol, hostname } = new URL(url);
+  const why =
+    secure && !rules.allowInsecure && /^(ws|http):$/.test(protocol)
+      ? `a downgrade to ${protocol} (set allowInsecure to permit)`
+      : normalizeHost(hostname) !== normalizeHost(sameHost) && !hostAllowed(hostname, rules.allowedHosts)
+        ? `${hostname} is not in allowedHosts`
+        : '';
+  if (why) throw new ResolveError(`Refused ${url}: ${why}`, 'refused', url);
+}
+
+/**
+ * Checks an endpoint that `source` (a URL or resolver, for messages) gave, before any socket
+ * opens: a WebSocket URL (relative to `base`) that {@link checkDestination} accepts.
  * Throws a {@link ResolveError}: `invalid` for a bad URL, `refused` for a forbidden target.
  */
 export function checkTarget(
@@ -54,16 +117,59 @@ export function checkTarget(
       error,
     );
   }
-  const { protocol, hostname } = new URL(url);
-  const refuse = (why: string) => new ResolveError(`Refused ${redactUrl(url)}: ${why}`, 'refused', redactUrl(url));
-  if (secure && protocol === 'ws:' && !allowInsecure) throw refuse('a downgrade to ws: (set allowInsecure to permit)');
-  const allowed =
-    !allowedHosts ||
-    (typeof allowedHosts === 'function'
-      ? allowedHosts(hostname)
-      : allowedHosts.some((rule) => (rule.startsWith('*.') ? hostname.endsWith(rule.slice(1)) : hostname === rule)));
-  if (!allowed) throw refuse(`${hostname} is not in allowedHosts`);
+  checkDestination(url, secure, { allowInsecure, allowedHosts });
   return url;
+}
+
+// A subprotocol is an HTTP token (RFC 6455 §4.1, RFC 9110 §5.6.2).
+const token = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/;
+
+/** What {@link validProtocols} accepts, for messages. */
+export const protocolsExpected = 'a subprotocol token or an array of distinct tokens';
+
+/** Whether `protocols` is undefined, a subprotocol token, or an array of distinct tokens. */
+export function validProtocols(protocols: unknown): boolean {
+  const list = typeof protocols === 'string' ? [protocols] : protocols;
+  return (
+    protocols === undefined ||
+    (Array.isArray(list) &&
+      list.every((item) => typeof item === 'string' && token.test(item)) &&
+      new Set(list).size === list.length)
+  );
+}
+
+/** The longest a resolution may be reused, in seconds, whatever the server said: one day. */
+export const maxResolutionAge = 86_400;
+
+/**
+ * Validates what a resolver or discovery parser returned before any of it reaches the WebSocket
+ * constructor: a URL checked by `checkUrl`, subprotocols that are a token or an array of
+ * distinct tokens (the `ws` package takes an object there as its options: TLS checks, headers,
+ * redirects), and a finite max-age, capped at {@link maxResolutionAge}.
+ * Throws a {@link ResolveError} with reason `invalid` (or whatever `checkUrl` throws).
+ */
+export function checkResolution(
+  result: unknown,
+  source: string,
+  checkUrl: (url: string) => string,
+): { url: string; protocols?: string | string[]; maxAge?: number } {
+  const { url, protocols, maxAge } = (typeof result === 'string' ? { url: result } : (result ?? {})) as Record<
+    string,
+    unknown
+  >;
+  const invalid = (what: string) => new ResolveError(`${source} gave ${what}`, 'invalid', source);
+  if (typeof url !== 'string') throw invalid('no url');
+  if (!validProtocols(protocols)) throw invalid(`protocols that are not ${protocolsExpected}`);
+  return {
+    url: checkUrl(url),
+    protocols: protocols as string | string[] | undefined,
+    maxAge: clampAge(maxAge),
+  };
+}
+
+/** A max-age in seconds, when it is a number ≥ 0, capped at {@link maxResolutionAge}. */
+export function clampAge(seconds: unknown): number | undefined {
+  return typeof seconds === 'number' && seconds >= 0 ? Math.min(seconds, maxResolutionAge) : undefined;
 }
 
 /** The http(s) twin of a ws(s) URL, for preflight requests. */
@@ -71,22 +177,4 @@ export function toHttpUrl(url: string): string {
   return url.replace(/^ws/, 'http');
 }
 
-/** Query parameters whose values are hidden by {@link redactUrl}. */
-const secretParameter = /token|key|secret|sig|auth|pass|session|jwt|credential|code/i;
-
-/**
- * `url` with the values of secret-looking query parameters (token, access_token, key, signature,
- * auth, password…) and any userinfo replaced by `REDACTED`, for errors, events and logs.
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) parsed.username = parsed.password = 'REDACTED';
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (secretParameter.test(name)) parsed.searchParams.set(name, 'REDACTED');
-    }
-    return parsed.href;
-  } catch {
-    return url;
-  }
-}
+export { redactUrl };

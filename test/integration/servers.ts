@@ -28,6 +28,8 @@ export interface Backend {
   sockets: Set<WebSocket>;
   /** Upgrade requests seen, across restarts. */
   upgrades: number;
+  /** The headers of each upgrade request, across restarts. */
+  handshakes: Record<string, string | string[] | undefined>[];
   /** Destroys every connection abruptly and stops listening. */
   kill(): Promise<void>;
   /** Listens again on the same port. */
@@ -45,6 +47,7 @@ export async function startBackend(port = 0): Promise<Backend> {
     received: [],
     sockets: new Set(),
     upgrades: 0,
+    handshakes: [],
     async kill() {
       if (!http) return;
       for (const socket of backend.sockets) socket.terminate();
@@ -56,7 +59,10 @@ export async function startBackend(port = 0): Promise<Backend> {
     async restart() {
       const server = createServer((_, response) => response.writeHead(426).end());
       const wss = new WebSocketServer({ server, path: '/ws' });
-      server.on('upgrade', () => backend.upgrades++);
+      server.on('upgrade', (request) => {
+        backend.upgrades++;
+        backend.handshakes.push(request.headers);
+      });
       wss.on('connection', (socket) => {
         backend.sockets.add(socket);
         socket.on('close', () => backend.sockets.delete(socket));
@@ -106,6 +112,8 @@ export interface HttpStub {
   url: string;
   /** Requests seen, as "METHOD /path" (upgrades as "UPGRADE /path"). */
   requests: string[];
+  /** The headers of each request in `requests`. */
+  headers: Record<string, string | string[] | undefined>[];
   /** Replaces how requests are answered: status, headers and body. */
   answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string };
 }
@@ -115,18 +123,20 @@ export interface HttpStub {
  * every upgrade, with `answer(path)` plus CORS headers: redirects, statuses, discovery JSON.
  */
 export async function startHttpStub(answer: HttpStub['answer']): Promise<HttpStub> {
-  const stub: HttpStub = { url: '', requests: [], answer };
+  const stub: HttpStub = { url: '', requests: [], headers: [], answer };
   const reply = (path: string) => {
     const { status, headers = {}, body = '' } = stub.answer(path);
     return { status, headers: { ...cors, 'content-type': 'application/json', ...headers }, body };
   };
   const server = createServer((request, response) => {
     stub.requests.push(`${request.method} ${request.url}`);
+    stub.headers.push(request.headers);
     const { status, headers, body } = reply(request.url ?? '/');
     response.writeHead(status, headers).end(body);
   });
   server.on('upgrade', (request, socket) => {
     stub.requests.push(`UPGRADE ${request.url}`);
+    stub.headers.push(request.headers);
     const { status, headers } = reply(request.url ?? '/');
     const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
     socket.end(`HTTP/1.1 ${status} Status\r\n${lines.join('\r\n')}\r\ncontent-length: 0\r\n\r\n`);

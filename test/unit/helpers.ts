@@ -2,8 +2,8 @@
 // injected WebSocket class and a fixed random, and cleanup that checks nothing is left behind.
 
 import { WebSocket as MockWebSocket, Server } from 'mock-socket';
-import { afterEach, beforeEach, vi } from 'vitest';
-import { type Options, ResilientWebSocket, type WebSocketConstructor } from '../../src';
+import { afterEach, beforeEach, onTestFinished, vi } from 'vitest';
+import { type Options, ResilientWebSocket, type Resolver, type WebSocketConstructor } from '../../src';
 
 export const url = 'ws://localhost:1234/';
 export const MockSocket = MockWebSocket as unknown as WebSocketConstructor;
@@ -60,4 +60,64 @@ export function useFakeClock(): void {
     vi.clearAllTimers();
     vi.useRealTimers();
   });
+}
+
+export interface Answer {
+  status?: number;
+  /** The final URL after redirects; defaults to the requested URL. */
+  url?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A fetch that answers each request with the next entry (the last one repeats), and logs requests
+ * (`requests`, and their options in `inits`). A no-cors request (the client's reachability check)
+ * succeeds while `server.reachable`. With `redirect: 'error'` a redirected answer is a network
+ * error, as in a browser.
+ */
+export function fakeFetch(...answers: (Answer | Error)[]) {
+  const requests: string[] = [];
+  const inits: RequestInit[] = [];
+  const server = { reachable: true, noCors: 0 };
+  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (init?.mode === 'no-cors') {
+      server.noCors++;
+      if (!server.reachable) throw new TypeError('Failed to fetch');
+      return new Response(null, { status: 200 });
+    }
+    const requested = String(input);
+    requests.push(requested);
+    inits.push(init ?? {});
+    const next = answers.length > 1 ? answers.shift() : answers[0];
+    if (next instanceof Error) throw next;
+    if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
+    const response = new Response(next?.body ?? '', { status: next?.status ?? 200, headers: next?.headers });
+    const url = next?.url ?? requested;
+    if (init?.redirect === 'error' && url !== requested) throw new TypeError('Failed to fetch: redirected');
+    return Object.defineProperties(response, {
+      url: { value: url },
+      redirected: { value: url !== requested },
+    });
+  });
+  return { fetch: fetch as unknown as typeof globalThis.fetch, requests, inits, server };
+}
+
+// Every WebSocket constructed, with its arguments; the sockets are mock-socket's.
+export function spySockets() {
+  const made: { url: string; protocols: unknown }[] = [];
+  class Spy extends (MockSocket as unknown as typeof WebSocket) {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      made.push({ url: String(url), protocols });
+      super(url, typeof protocols === 'object' && !Array.isArray(protocols) ? undefined : protocols);
+    }
+  }
+  return { made, WebSocket: Spy as never };
+}
+
+/** A client on `url` or a resolver, with mock-socket and a fixed random, closed after the test. */
+export function clientOf(url: string | Resolver, options: Options = {}) {
+  const ws = new ResilientWebSocket(url, { WebSocket: MockSocket, random: () => 0.5, ...options });
+  onTestFinished(() => ws.close());
+  return ws;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byteSize, SendQueue } from '../../src/queue';
 
@@ -8,6 +9,24 @@ describe('byteSize', () => {
     expect(byteSize('€')).toBe(3);
     expect(byteSize('😀')).toBe(4);
     expect(byteSize('a€😀')).toBe(8);
+  });
+
+  it('counts a lone surrogate as the 3 bytes of U+FFFD it becomes on the wire, a valid pair as 4', () => {
+    expect(byteSize('\uD800')).toBe(3);
+    expect(byteSize('\uDC00')).toBe(3);
+    expect(byteSize('\uDE00\uD83D')).toBe(6);
+    expect(byteSize('a\uD800b')).toBe(5);
+    expect(byteSize('\uD800'.repeat(50))).toBe(150);
+  });
+
+  it('agrees with TextEncoder on every string of UTF-16 units', () => {
+    const units = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 });
+    fc.assert(
+      fc.property(units, (codes) => {
+        const text = String.fromCharCode(...codes);
+        return byteSize(text) === new TextEncoder().encode(text).length;
+      }),
+    );
   });
 
   it('counts binary data by its length', () => {

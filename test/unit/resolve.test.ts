@@ -1,60 +1,16 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ConnectionFailedError,
   discover,
   type Options,
-  ResilientWebSocket,
   type ResolveContext,
   type ResolvedInfo,
   ResolveError,
-  type Resolver,
 } from '../../src';
 import { parseRetryAfter } from '../../src/resolve/http';
-import { advance, MockSocket, record, startServer, useFakeClock } from './helpers';
+import { type Answer, advance, clientOf, fakeFetch, MockSocket, record, startServer, useFakeClock } from './helpers';
 
 useFakeClock();
-
-interface Answer {
-  status?: number;
-  /** The final URL after redirects; defaults to the requested URL. */
-  url?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/**
- * A fetch that answers each request with the next entry (the last one repeats), and logs requests.
- * A no-cors request (the client's reachability check) succeeds while `server.reachable`.
- */
-function fakeFetch(...answers: (Answer | Error)[]) {
-  const requests: string[] = [];
-  const server = { reachable: true, noCors: 0 };
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    if (init?.mode === 'no-cors') {
-      server.noCors++;
-      if (!server.reachable) throw new TypeError('Failed to fetch');
-      return new Response(null, { status: 200 });
-    }
-    const requested = String(input);
-    requests.push(requested);
-    const next = answers.length > 1 ? answers.shift() : answers[0];
-    if (next instanceof Error) throw next;
-    if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
-    const response = new Response(next?.body ?? '', { status: next?.status ?? 200, headers: next?.headers });
-    const url = next?.url ?? requested;
-    return Object.defineProperties(response, {
-      url: { value: url },
-      redirected: { value: url !== requested },
-    });
-  });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, requests, server };
-}
-
-function client(url: string | Resolver, options: Options = {}) {
-  const ws = new ResilientWebSocket(url, { WebSocket: MockSocket, random: () => 0.5, ...options });
-  onTestFinished(() => ws.close());
-  return ws;
-}
 
 const refusedFetch = () => new TypeError('Failed to fetch');
 
@@ -62,7 +18,7 @@ describe('preflight on failure (the default)', () => {
   it('costs nothing on the happy path', async () => {
     startServer();
     const { fetch, requests } = fakeFetch({ status: 426 });
-    const ws = client('ws://localhost:1234/', { fetch });
+    const ws = clientOf('ws://localhost:1234/', { fetch });
     await advance(10);
     expect(ws.state).toBe('open');
     expect(requests).toEqual([]);
@@ -72,7 +28,7 @@ describe('preflight on failure (the default)', () => {
     startServer({ verifyClient: () => false });
     const moved = startServer.at('ws://localhost:2345/ws');
     const { fetch, requests } = fakeFetch({ status: 426, url: 'http://localhost:2345/ws' });
-    const ws = client('ws://localhost:1234/', { fetch });
+    const ws = clientOf('ws://localhost:1234/', { fetch });
     const resolved = record(ws, 'resolved');
     await advance(10);
     expect(ws.state).toBe('waiting');
@@ -99,7 +55,7 @@ describe('preflight on failure (the default)', () => {
       { status: 426 },
     );
     server.reachable = false;
-    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100, maxDelay: 100 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, initialDelay: 100, maxDelay: 100 });
     const connecting = record(ws, 'connecting');
     for (let i = 0; i < 100 && requests.length < 6; i++) await advance(50);
     expect(requests).toHaveLength(6);
@@ -115,7 +71,7 @@ describe('preflight on failure (the default)', () => {
   it('connects when the server is up but its preflight fails for lack of CORS (a no-cors request reaches it)', async () => {
     startServer({ verifyClient: () => false });
     const { fetch, requests, server } = fakeFetch(refusedFetch());
-    const ws = client('ws://localhost:1234/', { fetch, initialDelay: 100 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, initialDelay: 100 });
     const connecting = record(ws, 'connecting');
     await advance(2_000);
     expect(requests.length).toBeGreaterThan(1);
@@ -126,7 +82,7 @@ describe('preflight on failure (the default)', () => {
   it('probes before reconnecting after a dropped connection too', async () => {
     const mock = startServer();
     const { fetch, requests } = fakeFetch({ status: 426 });
-    const ws = client('ws://localhost:1234/', { fetch });
+    const ws = clientOf('ws://localhost:1234/', { fetch });
     await advance(10);
     expect(requests).toHaveLength(0);
     mock.clients()[0]?.close({ code: 1012, reason: '', wasClean: true });
@@ -144,7 +100,7 @@ describe('preflight always', () => {
       url: 'http://localhost:2345/ws',
       headers: { 'cache-control': 'max-age=60' },
     });
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
     const resolved = record(ws, 'resolved');
     await advance(10);
     expect(ws.state).toBe('open');
@@ -164,7 +120,7 @@ describe('preflight always', () => {
   it('asks again before every attempt when the answer gave no max-age', async () => {
     const server = startServer();
     const { fetch, requests } = fakeFetch({ status: 200 });
-    client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
+    clientOf('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 1000 });
     await advance(2000);
     server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
     await advance(1000);
@@ -178,7 +134,7 @@ describe('preflight always', () => {
       url: 'http://localhost:2345/ws',
       headers: { 'cache-control': 'max-age=600' },
     });
-    client('ws://localhost:1234/', { fetch, preflight: 'always', initialDelay: 100, maxDelay: 100 });
+    clientOf('ws://localhost:1234/', { fetch, preflight: 'always', initialDelay: 100, maxDelay: 100 });
     await advance(350);
     expect(requests.length).toBeGreaterThanOrEqual(3);
   });
@@ -188,7 +144,7 @@ describe('what HTTP says', () => {
   async function failAfter(answer: Answer, options: Options = {}) {
     startServer();
     const { fetch, requests } = fakeFetch(answer);
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', ...options });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', ...options });
     const failed = vi.fn();
     ws.on('failed', failed);
     await advance(10_000);
@@ -217,7 +173,7 @@ describe('what HTTP says', () => {
     async (status) => {
       startServer();
       const { fetch } = fakeFetch({ status });
-      const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+      const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always' });
       const resolved = record(ws, 'resolved');
       await advance(10);
       expect(ws.state).toBe('open');
@@ -228,7 +184,7 @@ describe('what HTTP says', () => {
   it('backs off on 500 and asks again', async () => {
     startServer();
     const { fetch, requests } = fakeFetch({ status: 500 }, { status: 200 });
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always' });
     const reconnecting = record(ws, 'reconnecting');
     await advance(10);
     expect(reconnecting[0]?.[1]).toMatchObject({ delay: 500, reason: { type: 'http', status: 500 } });
@@ -244,7 +200,7 @@ describe('what HTTP says', () => {
     vi.setSystemTime(Date.UTC(2030, 0, 1, 0, 0, 0));
     startServer();
     const { fetch, requests } = fakeFetch({ status: 503, headers: { 'retry-after': retryAfter } }, { status: 200 });
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always' });
     await advance(2999);
     expect(requests).toHaveLength(1);
     expect(ws.stats.attempts).toBe(0);
@@ -259,7 +215,7 @@ describe('what HTTP says', () => {
   it('caps a long Retry-After at maxRetryAfter', async () => {
     startServer();
     const { fetch, requests } = fakeFetch({ status: 429, headers: { 'retry-after': '86400' } }, { status: 200 });
-    client('ws://localhost:1234/', { fetch, preflight: 'always', maxRetryAfter: 60_000 });
+    clientOf('ws://localhost:1234/', { fetch, preflight: 'always', maxRetryAfter: 60_000 });
     await advance(60_010);
     expect(requests).toHaveLength(2);
   });
@@ -268,7 +224,7 @@ describe('what HTTP says', () => {
     startServer();
     const { fetch, requests } = fakeFetch({ status: 401 });
     const refreshAuth = vi.fn();
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
     const failed = vi.fn();
     ws.on('failed', failed);
     await advance(10);
@@ -282,7 +238,7 @@ describe('what HTTP says', () => {
     const server = startServer();
     const { fetch, requests } = fakeFetch({ status: 401 }, { status: 200 });
     const refreshAuth = vi.fn();
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', refreshAuth });
     await advance(10);
     expect(ws.state).toBe('open');
     expect(requests).toHaveLength(2);
@@ -304,7 +260,7 @@ describe('what HTTP says', () => {
     startServer();
     const { fetch, server } = fakeFetch({ status: 200 }, refusedFetch());
     server.reachable = false;
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 0 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 0 });
     const reconnecting = record(ws, 'reconnecting');
     await advance(10);
     ws.reconnect();
@@ -324,7 +280,7 @@ describe('what HTTP says', () => {
         signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
       );
     });
-    const ws = client('ws://localhost:1234/', { fetch: fetch as never, preflight: 'always', resolveTimeout: 2000 });
+    const ws = clientOf('ws://localhost:1234/', { fetch: fetch as never, preflight: 'always', resolveTimeout: 2000 });
     await advance(1999);
     expect(signal?.aborted).toBe(false);
     expect(ws.state).toBe('resolving');
@@ -353,7 +309,7 @@ describe('discovery', () => {
   it('connects where the answer says, relative URLs resolved against the answer', async () => {
     startServer.at('ws://localhost:2345/live');
     const { fetch, requests } = fakeFetch({ url: 'http://localhost:2345/api/discover', body: '{"url":"/live"}' });
-    const ws = client(discover('http://localhost:1234/api/discover'), { fetch });
+    const ws = clientOf(discover('http://localhost:1234/api/discover'), { fetch });
     const resolved = record(ws, 'resolved');
     await advance(10);
     expect(requests).toEqual(['http://localhost:1234/api/discover']);
@@ -371,7 +327,7 @@ describe('discovery', () => {
       const { token, instanceServers } = body as { token: string; instanceServers: { endpoint: string }[] };
       return { url: `${instanceServers[0]?.endpoint}?token=${token}`, protocols: ['v2'], maxAge: 30 };
     });
-    const ws = client(discover('http://localhost:9999/bullet', { parse, request: { method: 'POST' } }), { fetch });
+    const ws = clientOf(discover('http://localhost:9999/bullet', { parse, request: { method: 'POST' } }), { fetch });
     const connecting = record(ws, 'connecting');
     await advance(10);
     expect(ws.protocol).toBe('v2');
@@ -389,7 +345,7 @@ describe('discovery', () => {
   ])('treats %s as an invalid answer, retried per policy', async (_, body) => {
     startServer();
     const { fetch } = fakeFetch({ body }, { body: '{"url":"ws://localhost:1234/"}' });
-    const ws = client(discover('http://localhost:9999/discover'), { fetch });
+    const ws = clientOf(discover('http://localhost:9999/discover'), { fetch });
     const reconnecting = record(ws, 'reconnecting');
     await advance(10);
     const reason = (reconnecting[0]![1] as { reason: { error: ResolveError } }).reason;
@@ -401,7 +357,7 @@ describe('discovery', () => {
 
   it('sends a status from the discovery endpoint to the policy: 404 there is fatal', async () => {
     const { fetch } = fakeFetch({ status: 404 });
-    const ws = client(discover('http://localhost:9999/discover'), { fetch });
+    const ws = clientOf(discover('http://localhost:9999/discover'), { fetch });
     await advance(10);
     expect(ws.state).toBe('failed');
     expect(ws.stats.lastError?.status).toBe(404);
@@ -421,7 +377,7 @@ describe('discovery', () => {
         super(url, protocols);
       }
     }
-    const ws = client(discover('http://localhost:9999/discover'), { fetch, WebSocket: Spy as never });
+    const ws = clientOf(discover('http://localhost:9999/discover'), { fetch, WebSocket: Spy as never });
     await advance(1000);
     expect(ws.state).toBe('open');
     expect(urls).toEqual(['ws://localhost:2345/?token=FIRST', 'ws://localhost:3456/']);
@@ -441,7 +397,7 @@ describe('custom resolver', () => {
     );
     // The failed endpoint is probed before the resolver is asked again; here it answers.
     const { fetch, requests } = fakeFetch({ status: 426 });
-    const ws = client(resolver, { fetch });
+    const ws = clientOf(resolver, { fetch });
     await advance(1000);
     expect(requests).toEqual(['http://localhost:1234/']);
     expect(ws.url).toBe('ws://localhost:2345/');
@@ -453,14 +409,14 @@ describe('custom resolver', () => {
 describe('safety', () => {
   it('refuses a downgrade from wss: to ws: unless allowed', async () => {
     const { fetch } = fakeFetch({ status: 200, url: 'http://localhost:1234/' });
-    const ws = client('wss://localhost:1234/', { fetch, preflight: 'always' });
+    const ws = clientOf('wss://localhost:1234/', { fetch, preflight: 'always' });
     await advance(10);
     expect(ws.state).toBe('failed');
     expect(ws.stats.lastError?.message).toMatch(/downgrade/);
     expect(ws.stats.attempts).toBe(0);
 
     startServer();
-    const allowed = client('wss://localhost:1234/', { fetch, preflight: 'always', allowInsecure: true });
+    const allowed = clientOf('wss://localhost:1234/', { fetch, preflight: 'always', allowInsecure: true });
     await advance(10);
     expect(allowed.state).toBe('open');
   });
@@ -480,7 +436,7 @@ describe('safety', () => {
       }
       close() {}
     }
-    const ws = client(resolver, { allowedHosts, WebSocket: Recorder as never });
+    const ws = clientOf(resolver, { allowedHosts, WebSocket: Recorder as never });
     await advance(1);
     expect(created.length === 1).toBe(allowed);
     if (!allowed) {
@@ -491,7 +447,7 @@ describe('safety', () => {
 
   it('redacts secrets in events and errors', async () => {
     const { fetch } = fakeFetch({ status: 403 });
-    const ws = client('ws://localhost:1234/feed?access_token=s3cret&room=1', { fetch, preflight: 'always' });
+    const ws = clientOf('ws://localhost:1234/feed?access_token=s3cret&room=1', { fetch, preflight: 'always' });
     const events = record(ws, 'resolving', 'failed');
     await advance(10);
     const text = JSON.stringify(events) + String(ws.stats.lastError?.message);
@@ -500,7 +456,7 @@ describe('safety', () => {
   });
 
   it('rejects a preflightUrl that is not http(s)', () => {
-    expect(() => client('ws://localhost:1234/', { preflightUrl: 'ftp://x/' })).toThrow(/preflightUrl/);
+    expect(() => clientOf('ws://localhost:1234/', { preflightUrl: 'ftp://x/' })).toThrow(/preflightUrl/);
   });
 });
 
@@ -521,7 +477,7 @@ describe('cancellation', () => {
   it('close() during a preflight: the late answer opens nothing', async () => {
     const server = startServer();
     const { fetch, answer } = slowFetch();
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always' });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always' });
     await advance(10);
     expect(ws.state).toBe('resolving');
     ws.close();
@@ -537,7 +493,7 @@ describe('cancellation', () => {
   it('reconnect() during a preflight keeps the new preflight timeout when the old request ends', async () => {
     startServer();
     const { fetch, answer } = slowFetch();
-    const ws = client('ws://localhost:1234/', { fetch, preflight: 'always', resolveTimeout: 1000 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always', resolveTimeout: 1000 });
     await advance(10);
     ws.reconnect();
     answer();
@@ -551,7 +507,7 @@ describe('cancellation', () => {
   it('does not stretch a max-age by reusing the answer', async () => {
     const server = startServer();
     const { fetch, requests } = fakeFetch({ status: 200, headers: { 'cache-control': 'max-age=10' } });
-    client('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 100 });
+    clientOf('ws://localhost:1234/', { fetch, preflight: 'always', minUptime: 100 });
     for (let i = 0; i < 12; i++) {
       await advance(1000);
       server.clients()[0]?.close({ code: 1001, reason: '', wasClean: true });
