@@ -9,11 +9,11 @@ import { queueHandshake } from './handshakes';
 import { defaultEnvironment, type Environment, watchEnvironment } from './liveness/environment';
 import { Heartbeat, heartbeatCloseCode } from './liveness/heartbeat';
 import { describeOutcome as describe } from './logger';
-import { type NormalizedOptions, normalizeOptions, type Options, type Resolver } from './options';
+import { type NormalizedOptions, normalizeOptions, type Options } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
 import { assertSendData, byteSize, type SendData, SendQueue } from './queue';
-import type { Resolution } from './resolve/discovery';
 import { request } from './resolve/http';
+import type { Resolution, Resolver } from './resolve/resolver';
 import { checkResolution, checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
 
 // Where an attempt connects, and how that was found.

@@ -1,8 +1,27 @@
 // Typed errors. One base class; each subclass carries the context a handler needs (the option,
 // the URL, the close code, the outcome) and a message that says what to do about it.
 
-import type { Outcome } from './policy';
 import { redactText, redactUrl } from './redact';
+
+/**
+ * Something that ended an attempt, an open connection, or a resolution step.
+ * - `close`: the socket closed; `opened` says whether it had opened (false: a failed handshake,
+ *   which a browser always reports as 1006).
+ * - `timeout`: the handshake did not finish within `connectTimeout`; the socket was aborted.
+ * - `exception`: the WebSocket constructor threw (a blocked port, mixed content, a bad URL).
+ * - `heartbeat`: an open connection missed its heartbeat deadline and was closed with 4408.
+ * - `http`: a preflight, discovery or resolver request answered `status`. `dedicated` is false
+ *   for a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade".
+ *   `retryAfter` is in ms, when the server sent a readable Retry-After.
+ * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
+ */
+export type Outcome =
+  | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
+  | { type: 'timeout' }
+  | { type: 'exception'; error: unknown }
+  | { type: 'heartbeat' }
+  | { type: 'http'; status: number; url: string; dedicated: boolean; retryAfter?: number }
+  | { type: 'resolve'; error: ResolveError };
 
 const brand = Symbol.for('resilient-ws.error');
 

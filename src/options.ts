@@ -7,7 +7,6 @@ import type { Environment } from './liveness/environment';
 import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
 import type { OverflowPolicy } from './queue';
-import type { Resolution } from './resolve/discovery';
 import { maxTimerDelay, type RequestSettings } from './resolve/http';
 import { type HostRule, normalizeHostRules, protocolsExpected, validProtocols } from './resolve/url';
 
@@ -22,39 +21,6 @@ export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
-
-/** What a {@link Resolver} is given for each attempt. */
-export interface ResolveContext {
-  /** 0 for a first connection, else the retry number (see the `reconnecting` event). */
-  attempt: number;
-  /** What ended the previous attempt, if any. */
-  outcome?: Outcome;
-  /** Aborted when `resolveTimeout` passes or the app closes or reconnects. */
-  signal: AbortSignal;
-  /** The `fetch` option (or the global fetch). */
-  fetch: typeof fetch;
-  /** The `now` option's current time. */
-  now: number;
-  /**
-   * The `allowInsecure` option: whether a request may be redirected from https: to http:.
-   * A resolver that fetches should pass it on, as {@link discover} does.
-   */
-  allowInsecure?: boolean;
-  /** The `allowedHosts` option, normalised: other hosts a request may be redirected to. */
-  allowedHosts?: HostRule;
-}
-
-/**
- * Finds the endpoint before an attempt: returns a WebSocket URL or a {@link Resolution}. Throw a
- * `ResolveError` with reason `status` to report an HTTP status to the policy; anything else
- * thrown counts as a network failure.
- */
-export type Resolver = ((context: ResolveContext) => Promise<string | Resolution> | string | Resolution) & {
-  /** How `resolved` reports it: `discovery` for {@link discover}, else `custom`. */
-  via?: 'discovery' | 'custom';
-  /** The URL it asks, when it has one: a secure one forbids ws: answers (see `allowInsecure`). */
-  url?: string;
-};
 
 /**
  * Options of {@link ResilientWebSocket}. Every one is optional. Durations are in ms, at most

@@ -1,27 +1,9 @@
 // What the client does after each thing the server or the network can say: one table from
 // outcome to decision, HTTP statuses and close codes side by side, one comment per row.
 
-import type { ResolveError } from './errors';
+import type { Outcome } from './errors';
 
-/**
- * Something that ended an attempt, an open connection, or a resolution step.
- * - `close`: the socket closed; `opened` says whether it had opened (false: a failed handshake,
- *   which a browser always reports as 1006).
- * - `timeout`: the handshake did not finish within `connectTimeout`; the socket was aborted.
- * - `exception`: the WebSocket constructor threw (a blocked port, mixed content, a bad URL).
- * - `heartbeat`: an open connection missed its heartbeat deadline and was closed with 4408.
- * - `http`: a preflight, discovery or resolver request answered `status`. `dedicated` is false
- *   for a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade".
- *   `retryAfter` is in ms, when the server sent a readable Retry-After.
- * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
- */
-export type Outcome =
-  | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
-  | { type: 'timeout' }
-  | { type: 'exception'; error: unknown }
-  | { type: 'heartbeat' }
-  | { type: 'http'; status: number; url: string; dedicated: boolean; retryAfter?: number }
-  | { type: 'resolve'; error: ResolveError };
+export type { Outcome };
 
 /**
  * What to do about an {@link Outcome}.

@@ -2,22 +2,12 @@
 // turned into a Resolution by a parser (the default one reads { url, protocols, maxAge }).
 
 import { InvalidArgumentError, ResolveError } from '../errors';
-import type { Resolver } from '../options';
+import type { Resolution, Resolver } from './resolver';
+
+export type { Resolution };
+
 import { type RequestSettings, request } from './http';
 import { redactUrl } from './url';
-
-/**
- * Where to connect, as a resolver, a discovery parser or a preflight decided it. The client
- * checks it before use: `url` as any endpoint, `protocols` as the option, `maxAge` capped at a day.
- */
-export interface Resolution {
-  /** The WebSocket URL (ws:, wss:, or their http(s) twins); relative to the answer's URL. */
-  url: string;
-  /** Subprotocols for this endpoint, replacing the `protocols` option. */
-  protocols?: string | string[];
-  /** For how many seconds this resolution may be reused; unset: until a connection fails. */
-  maxAge?: number;
-}
 
 /** Turns a discovery answer's parsed JSON into a {@link Resolution}; throw to reject it. */
 export type DiscoveryParser = (body: unknown, response: Response) => Resolution;
