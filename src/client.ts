@@ -25,6 +25,16 @@ type ListenerArgument = ResilientListener<keyof ResilientEvents>;
 
 const noop = () => {};
 
+// RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the close code.
+const maxCloseReasonBytes = 123;
+// While HTTP probes fail without an answer, every this-many-th retry opens a WebSocket anyway:
+// some servers drop plain GETs yet take upgrades.
+const blindAttemptEvery = 4;
+// A wait for Retry-After is stretched by up to this fraction, so a server's clients return spread out.
+const retryAfterSpread = 0.2;
+// Back online or visible: reconnect within this many ms, at random, so a crowd returns spread out.
+const returnSpread = 300;
+
 // Reports a listener's exception the way EventTarget does: as an uncaught error (window.onerror,
 // Node's uncaughtException), without stopping the client or the other listeners.
 function report(error: unknown): void {
@@ -312,8 +322,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     if (code !== undefined && code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
       throw new InvalidArgumentError('close(code)', `expected 1000 or an integer in 3000-4999, got ${code}`);
     }
-    if (reason !== undefined && byteSize(String(reason)) > 123) {
-      throw new InvalidArgumentError('close(reason)', 'longer than 123 bytes of UTF-8');
+    if (reason !== undefined && byteSize(String(reason)) > maxCloseReasonBytes) {
+      throw new InvalidArgumentError('close(reason)', `longer than ${maxCloseReasonBytes} bytes of UTF-8`);
     }
     if (this.#current !== 'closing' && this.#current !== 'closed') {
       // Whatever is pending (a wait, a resolution, an auth refresh) must not connect any more.
@@ -693,7 +703,9 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
           ),
           aborted.catch(() => false),
         ]);
-        if (reachable || this.#counters.retries % 4 === 3) return { url: endpoint, via: 'direct' };
+        if (reachable || this.#counters.retries % blindAttemptEvery === blindAttemptEvery - 1) {
+          return { url: endpoint, via: 'direct' };
+        }
       }
       return { type: 'resolve', error };
     }
@@ -755,7 +767,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
       if (decision === 'reconnect-later' && retryAfter) {
         // Never earlier than the server asked; a little later, so its clients do not return at once.
-        delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * (1 + options.random() / 5)));
+        const spread = 1 + options.random() * retryAfterSpread;
+        delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * spread));
       }
     }
     if (refresh) {
@@ -871,7 +884,7 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
         }
         return this.#tick(true);
       }
-      const soon = options.random() * 300;
+      const soon = options.random() * returnSpread;
       if (state === 'offline' || (state === 'waiting' && this.#retryAt - options.now() > soon)) {
         this.#clearTimer();
         this.#setState('waiting');
