@@ -12,6 +12,7 @@ import { describeOutcome as describe } from './logger';
 import { type NormalizedOptions, normalizeOptions, type Options } from './options';
 import { type Decision, defaultDecision, type Outcome } from './policy';
 import { assertSendData, byteSize, type SendData, SendQueue } from './queue';
+import { redactText } from './redact';
 import { request } from './resolve/http';
 import type { Resolution, Resolver } from './resolve/resolver';
 import { checkResolution, checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } from './resolve/url';
@@ -529,7 +530,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
       socket = new options.WebSocket(url, protocols) as WebSocket;
     } catch (error) {
       leave();
-      return this.#settle({ type: 'exception', error });
+      // Its message may quote the URL, secrets and all; the outcome reaches events and stats.
+      const said = redactText(String((error as Error)?.message ?? error));
+      return this.#settle({
+        type: 'exception',
+        error: Object.assign(new Error(said), { name: (error as Error)?.name }),
+      });
     }
     this.#socket = socket;
     if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;

@@ -1,7 +1,7 @@
 // Secrets in URLs never reach an event, an error or stats: not from the endpoint, a resolver's
 // URL, an error a resolver throws, nor a URL that does not even parse.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { discover, type ResilientWebSocket, ResolveError, redactUrl } from '../../src';
 import { advance, clientOf, fakeFetch, record, startServer, useFakeClock } from './helpers';
 
@@ -76,5 +76,27 @@ describe('redaction', () => {
     startServer.at('ws://localhost:1234/?token=T');
     const ws = clientOf('ws://localhost:1234/?token=T');
     expect(ws.url).toBe('ws://localhost:1234/?token=T');
+  });
+});
+
+describe('a WebSocket constructor that throws', () => {
+  it('leaves no secret it quoted in the outcome', async () => {
+    class Throwing {
+      constructor(url: string) {
+        throw new SyntaxError(`Failed to construct 'WebSocket': The URL '${url}' is invalid.`);
+      }
+    }
+    const ws = clientOf('ws://localhost:1234/?token=SECRET', {
+      WebSocket: Throwing as never,
+      queueHandshakes: false,
+    });
+    const failed = vi.fn();
+    ws.on('failed', failed);
+    await advance(10);
+    expect(failed).toHaveBeenCalledOnce();
+    const outcome = ws.stats.lastOutcome as { error: Error };
+    expect(outcome.error.name).toBe('SyntaxError');
+    expect(outcome.error.message).toContain('token=REDACTED');
+    expect(JSON.stringify(ws.stats) + outcome.error.message).not.toContain('SECRET');
   });
 });
