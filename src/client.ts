@@ -67,7 +67,7 @@ function callListener(this: ListenerArgument, ...args: unknown[]): void {
  * ws.send('hello'); // queued until open
  * ```
  */
-export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
+export class ResilientWebSocket {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
@@ -77,6 +77,8 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   readonly CLOSING = 2;
   readonly CLOSED = 3;
 
+  // The listeners. Held, not inherited: `emit` is the client's alone.
+  readonly #events = new EventEmitter();
   readonly #options: NormalizedOptions;
   readonly #queue: SendQueue;
   // The configured endpoint, or the resolver that finds one.
@@ -124,7 +126,6 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
    * @throws InvalidArgumentError for a bad URL or option, or when no WebSocket exists.
    */
   constructor(url: string | URL | Resolver, protocols?: string | string[] | Options, options?: Options) {
-    super();
     const given = typeof protocols === 'object' && !Array.isArray(protocols) ? protocols : { ...options, protocols };
     this.#options = normalizeOptions(given);
     const base = (globalThis as { location?: Location }).location?.href;
@@ -229,6 +230,47 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     this.#setHandler('error', handler);
   }
 
+  /** Calls `listener` with the arguments of each `type` event; see {@link ResilientEvents}. */
+  on<T extends keyof ResilientEvents>(
+    type: T,
+    listener: (...args: ResilientEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    this.#events.on(type, listener, context);
+    return this;
+  }
+
+  /** As {@link on}, for the next `type` event only. */
+  once<T extends keyof ResilientEvents>(
+    type: T,
+    listener: (...args: ResilientEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    this.#events.once(type, listener, context);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on} or {@link once}; without `listener`, all of `type`. */
+  off<T extends keyof ResilientEvents>(
+    type: T,
+    listener?: (...args: ResilientEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    this.#events.off(type, listener, context);
+    return this;
+  }
+
+  /** Removes every listener of `type`, or of every event. */
+  removeAllListeners(type?: keyof ResilientEvents): this {
+    this.#events.removeAllListeners(type);
+    return this;
+  }
+
+  /** How many listeners `type` has. */
+  listenerCount(type: keyof ResilientEvents): number {
+    return this.#events.listenerCount(type);
+  }
+
   /**
    * As `EventTarget.addEventListener`, for any event of {@link ResilientEvents}; the listener gets
    * that event's arguments (`'close'`: a `CloseEvent`, `'state'`: the state and the previous one).
@@ -240,14 +282,13 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
   ): void {
     if (!listener) return;
     const once = typeof options === 'object' && options.once;
-    // biome-ignore lint/suspicious/noExplicitAny: the listener's context carries the app's listener.
-    (once ? this.once : this.on).call(this, type, callListener as any, listener);
+    // The listener's context carries the app's listener, so removeEventListener finds it again.
+    this.#events[once ? 'once' : 'on'](type, callListener, listener);
   }
 
   /** As `EventTarget.removeEventListener`. */
   removeEventListener<T extends keyof ResilientEvents>(type: T, listener: ResilientListener<T> | null): void {
-    // biome-ignore lint/suspicious/noExplicitAny: see addEventListener.
-    if (listener) this.off(type, callListener as any, listener);
+    if (listener) this.#events.off(type, callListener, listener);
   }
 
   /**
@@ -379,13 +420,12 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
     const { logger } = this.#options;
     if (logger && type !== 'message') logger(type, args);
     const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
-    const found = (this as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
+    const found = (this.#events as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
     if (!found) return;
     const outer = this.#inDrop;
     this.#inDrop = type === 'drop';
     for (const { fn, context, once } of Array.isArray(found) ? [...found] : [found]) {
-      // biome-ignore lint/suspicious/noExplicitAny: removes exactly this registration.
-      if (once) this.removeListener(type, fn as any, context, true);
+      if (once) this.#events.off(type, fn, context, true);
       try {
         fn.apply(context, args);
       } catch (error) {
@@ -408,12 +448,10 @@ export class ResilientWebSocket extends EventEmitter<ResilientEvents> {
 
   #setHandler<T extends WebSocketEventType>(type: T, handler: Handler<T>): void {
     const previous = this.#handlers[type];
+    if (previous) this.#events.off(type, previous);
     // biome-ignore lint/suspicious/noExplicitAny: the type is checked by the accessors above.
-    if (previous) this.off(type, previous as any);
-    // biome-ignore lint/suspicious/noExplicitAny: as above.
     (this.#handlers as any)[type] = handler;
-    // biome-ignore lint/suspicious/noExplicitAny: as above.
-    if (handler) this.on(type, handler as any);
+    if (handler) this.#events.on(type, handler);
   }
 
   #setState(state: State): void {

@@ -32,6 +32,8 @@ describe('public types', () => {
     ws.on('message', (event) => expectTypeOf(event).toEqualTypeOf<MessageEvent>());
     // @ts-expect-error: no such event
     ws.on('opened', () => {});
+    // @ts-expect-error: only the client emits its events
+    expect(ws.emit).toBeUndefined();
     expectTypeOf(ws.send).returns.toEqualTypeOf<SendResult>();
     ws.close();
   });
