@@ -46,7 +46,6 @@
     const serial = ++clientSerial;
     client.on('open', () => {
       openSerial++;
-      log('open');
       // The SDK emits `open` before it flushes its queue, so these go out first: joins, then
       // messages that went out on a connection that died before they came back.
       for (const room of joinedRooms) client.send(JSON.stringify({ type: 'join', room }));
@@ -62,10 +61,9 @@
       });
     });
     client.on('message', (event) => receive(parse(event.data), event.data));
-    client.on('drop', ({ data, reason }) => {
+    client.on('drop', ({ data }) => {
       const message = byId.get(parse(data)?.id);
       if (message) setPhase(message, 'dropped');
-      log(`dropped a message (${reason})`);
     });
   }
 

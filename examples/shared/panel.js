@@ -6,7 +6,7 @@
 // takes the SDK from the UMD build's global `ResilientWS` and defines the global `DemoPanel`.
 
 (() => {
-  const { ResilientWebSocket, discover } = globalThis.ResilientWS;
+  const { ResilientWebSocket, describeEvent, discover } = globalThis.ResilientWS;
 
   const $ = (selector) => document.querySelector(selector);
 
@@ -71,8 +71,8 @@
         <button id="switch" type="button">Switch to b</button>
         <button id="reset" type="button" class="quiet">Reset demo</button>
       </div>
-      <p class="hint">A status answers new handshakes only: follow it with <em>Close 1012</em>. Only a preflight
-        (direct and redirect) can read it; through discovery the client sees a failed handshake. <em>Switch</em>
+      <p class="hint">A status answers new handshakes only: follow it with <em>Close 1012</em>. The client reads it
+        over HTTP after the failed handshake, in every mode (through discovery it asks the endpoint discovery named). <em>Switch</em>
         moves discovery and the redirect, not open connections. <em>Restart</em> brings back every killed backend.</p>
       <p id="control-result" class="control-result" role="status"></p>
       <table class="backends">
@@ -145,7 +145,8 @@
     }
 
     function createClient(mode) {
-      const options = { heartbeat };
+      // The event log is the SDK's own: one line per event, secrets in URLs redacted.
+      const options = { heartbeat, logger: (type, args) => log(describeEvent(type, args)) };
       if (mode === 'discovery') return new ResilientWebSocket(discover('/discovery'), options);
       // The native handshake fails on the 302; the preflight GET follows it to the backend's http twin.
       if (mode === 'redirect') return new ResilientWebSocket('/redirect/302/ws', options);
@@ -169,18 +170,14 @@
       showError('none', undefined);
       log(`new client: ${ui.mode.selectedOptions[0].textContent}`);
 
-      client.on('state', (state, previous) => {
+      client.on('state', (state) => {
         ui.state.textContent = state;
         ui.state.dataset.state = state;
         if (state !== 'waiting') retryAt = 0;
-        log(`state ${previous} → ${state}`);
         showStats();
         updateCountdown();
       });
-      client.on('resolving', ({ attempt, via, url }) => {
-        showAttempt(attempt);
-        log(`resolving via ${via}, attempt ${attempt}: ${url}`);
-      });
+      client.on('resolving', ({ attempt }) => showAttempt(attempt));
       client.on('resolved', (info) => {
         ui.endpoint.textContent = info.url;
         const parts = [info.via];
@@ -193,25 +190,16 @@
         ui.resolved.dataset.redirected = String(info.redirected);
         ui.resolved.dataset.status = info.status ?? '';
         ui.resolved.dataset.cached = String(info.cached);
-        log(`resolved ${parts.join(', ')} → ${info.url}`);
         showBackend();
       });
-      client.on('connecting', ({ attempt, url }) => {
-        showAttempt(attempt);
-        log(`connecting, attempt ${attempt}: ${url}`);
-      });
-      client.on('close', (event) => log(`close ${event.code}${event.reason ? ` (${event.reason})` : ''}`));
+      client.on('connecting', ({ attempt }) => showAttempt(attempt));
       client.on('reconnecting', ({ attempt, delay, reason }) => {
         retryAt = Date.now() + delay;
         retryNumber = attempt;
         showError(describeOutcome(reason), reason.type === 'http' ? reason.status : undefined);
-        log(`reconnecting: retry ${attempt} in ${(delay / 1000).toFixed(1)} s after ${describeOutcome(reason)}`);
         updateCountdown();
       });
-      client.on('failed', (error) => {
-        showError(error.message, error.status);
-        log(`failed: ${error.message}`);
-      });
+      client.on('failed', (error) => showError(error.message, error.status));
       onClient(client);
     }
 

@@ -196,7 +196,6 @@ function onClient(client) {
     else if (message?.type === 'error') log(`server error: ${message.error}`);
     else log(`unexpected message: ${String(event.data).slice(0, 80)}`);
   });
-  client.on('drop', ({ reason }) => log(`dropped a message (${reason})`));
 }
 
 // ---------------------------------------------------------------------------------------------
