@@ -159,8 +159,10 @@ export class ResilientWebSocket {
 
   /**
    * The URL of the current or last attempt: the endpoint as given (http(s) mapped to ws(s)), or
-   * where resolution led. `''` before a resolver has answered. Unlike every event and error, it
-   * is NOT redacted: it may carry a token; redact it (`redactUrl`) before logging it.
+   * where resolution led. `''` before a resolver has answered. It is where the handshake was sent:
+   * WebKit follows a redirect on the handshake without telling script, so there the connection
+   * may have ended up elsewhere. Unlike every event and error, it is NOT redacted: it may carry a
+   * token; redact it (`redactUrl`) before logging it.
    */
   get url(): string {
     return this.#url;
@@ -543,7 +545,7 @@ export class ResilientWebSocket {
     this.#emit('resolved', {
       via: resolved.via,
       url: redactUrl(url),
-      redirected: resolved.redirected ?? false,
+      redirected: resolved.redirected,
       status: resolved.status,
       maxAge,
       cached: !!resolved.cached,

@@ -72,8 +72,13 @@ export interface ResolvedInfo {
   via: 'direct' | 'preflight' | 'discovery' | 'custom';
   /** The WebSocket URL, secrets redacted. */
   url: string;
-  /** Whether the preflight followed redirects. */
-  redirected: boolean;
+  /**
+   * Whether the preflight followed redirects; set only when a preflight ran. Unset for a direct
+   * handshake, a discovery answer or a resolver: a handshake's own redirects are invisible to
+   * script (Chromium and Firefox refuse them; WebKit follows them, and its socket's `url` still
+   * names the URL it was given), so the client does not claim there were none.
+   */
+  redirected?: boolean;
   /** The preflight's HTTP status, when there was one. */
   status?: number;
   /** For how many seconds the answer may be reused; undefined: until a connection fails. */

@@ -187,7 +187,8 @@
         if (info.maxAge !== undefined) parts.push(`max-age ${info.maxAge} s`);
         ui.resolved.textContent = parts.join(', ');
         ui.resolved.dataset.via = info.via;
-        ui.resolved.dataset.redirected = String(info.redirected);
+        // Unset when no preflight ran: a handshake's own redirects are invisible to script.
+        ui.resolved.dataset.redirected = String(info.redirected ?? 'unknown');
         ui.resolved.dataset.status = info.status ?? '';
         ui.resolved.dataset.cached = String(info.cached);
         showBackend();

@@ -19,7 +19,7 @@ describeInChromium('the built bundles in Chromium', (t) => {
     await waitForState(page, 'open');
     const { states, resolved } = await trace(page);
     expect(states.map((entry) => entry.state)).toEqual(['connecting', 'open']);
-    expect(resolved).toEqual([{ via: 'direct', url, redirected: false, cached: false }]);
+    expect(resolved).toEqual([{ via: 'direct', url, redirected: undefined, cached: false }]);
     expect(t.demo.control.status().backends.a).toMatchObject({ upgrades: 1, clients: 1 });
   });
 

@@ -38,7 +38,7 @@ describe('preflight on failure (the default)', () => {
     expect(ws.url).toBe('ws://localhost:2345/ws');
     expect(moved.clients()).toHaveLength(1);
     expect(resolved.map(([, info]) => info)).toEqual([
-      { via: 'direct', url: 'ws://localhost:1234/', redirected: false, cached: false },
+      { via: 'direct', url: 'ws://localhost:1234/', redirected: undefined, cached: false },
       { via: 'preflight', url: 'ws://localhost:2345/ws', redirected: true, status: 426, cached: false },
     ]);
   });
