@@ -95,15 +95,16 @@ export async function startBackend({ port = 0, onConnection = () => {} } = {}) {
   return backend;
 }
 
+// The same browsers and flags as the browser tests.
+const engines = JSON.parse(readFileSync(new URL('../test/browser/engines.json', import.meta.url), 'utf8'));
+
 /** Chromium's path on this machine (Debian's package). */
-// The same Chromium and flags as the browser tests.
-const launch = JSON.parse(readFileSync(new URL('../test/browser/chromium.json', import.meta.url), 'utf8'));
-export const chromiumPath = launch.executablePath;
+export const chromiumPath = engines.chromium.executablePath;
 
 /** Launches Debian's Chromium through playwright-core, headless, with the flags that work here. */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  return chromium.launch(launch);
+  return chromium.launch(engines.chromium);
 }
 
 /**

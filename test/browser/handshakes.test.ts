@@ -2,10 +2,10 @@
 // another's handshake is not timed out for time the browser (or the queue) kept it waiting.
 
 import { expect, it } from 'vitest';
-import { describeInChromium } from './chromium';
 import { openDemoPage, sleep, trace } from './harness';
+import { describeInEngines } from './suite';
 
-describeInChromium('handshakes to one host from one page', (t) => {
+describeInEngines('handshakes to one host from one page', (t) => {
   it('a client waiting behind a hung handshake is not timed out for the wait', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;
@@ -18,7 +18,7 @@ describeInChromium('handshakes to one host from one page', (t) => {
     }, control.backendUrl('a'));
     const timeouts = async (name: string) =>
       (await trace(page, name)).reconnecting.filter((entry) => entry.reason.type === 'timeout').length;
-    await page.waitForFunction(() => window.traces.first.reconnecting.length > 0, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => window.traces.first.reconnecting.length > 0, undefined, 5000);
     // The second handshake was sent only when the first ended, so its own timeout has 1.5 s to run.
     await sleep(500);
     expect(await timeouts('first')).toBe(1);

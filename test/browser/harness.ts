@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { Outcome, ResilientWebSocket, ResolvedInfo, State } from '../../src';
-import type { BrowserTest } from './chromium';
+import type { EnginePage as Page } from './engines';
+import type { BrowserTest } from './suite';
 
 /** What the page recorded about one client. Times are the page's Date.now(). */
 export interface Trace {
@@ -53,41 +53,52 @@ function installRecorder(): void {
 
 const require = createRequire(import.meta.url);
 
-/** The URL (on the demo origin) that the ESM page's import map gives to 'eventemitter3'. */
-export const eventemitterPath = '/vendor/eventemitter3.mjs';
-
 /**
  * Opens the demo's own start page and loads the SDK into it: the UMD bundle by a script tag, or
  * the ESM build by a module script, with an import map for its one bare import ('eventemitter3'),
- * which is routed to the package's browser ESM file (the demo server does not serve
- * node_modules). The page must come from the demo server itself: Chromium's Local Network Access
- * checks block WebSockets and fetches to the loopback backends from a document that
- * `page.route` made up.
+ * mapped to the package's browser ESM file as a data: URL (the demo server does not serve
+ * node_modules, and WebDriver classic cannot intercept requests). The page must come from the
+ * demo server itself: Chromium's Local Network Access checks block WebSockets and fetches to the
+ * loopback backends from a document that the test made up.
  */
 export async function openDemoPage(t: BrowserTest, build: 'umd' | 'esm' = 'umd'): Promise<Page> {
   const { page, demo } = t;
   await page.goto(`${demo.url}/`);
   if (build === 'umd') {
-    await page.addScriptTag({ url: '/dist/resilient-ws.umd.min.js' });
+    await addScript(page, { src: '/dist/resilient-ws.umd.min.js' });
   } else {
     // The package's exports map hides dist/, so find it from its package.json.
     const file = path.join(path.dirname(require.resolve('eventemitter3/package.json')), 'dist/eventemitter3.esm.js');
-    const body = await readFile(file, 'utf8');
-    await page.route(`${demo.url}${eventemitterPath}`, (route) =>
-      route.fulfill({ body, contentType: 'text/javascript; charset=utf-8' }),
-    );
-    await page.addScriptTag({
-      type: 'importmap',
-      content: JSON.stringify({ imports: { eventemitter3: eventemitterPath } }),
-    });
-    await page.addScriptTag({
+    const eventemitter = `data:text/javascript;base64,${(await readFile(file)).toString('base64')}`;
+    await addScript(page, { type: 'importmap', text: JSON.stringify({ imports: { eventemitter3: eventemitter } }) });
+    await addScript(page, {
       type: 'module',
-      content: "import * as sdk from '/dist/index.mjs';\nwindow.ResilientWS = sdk;",
+      text: "import * as sdk from '/dist/index.mjs';\nwindow.ResilientWS = sdk;",
     });
-    await page.waitForFunction(() => window.ResilientWS !== undefined, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => window.ResilientWS !== undefined, undefined, 5000);
   }
   await page.evaluate(installRecorder);
   return page;
+}
+
+/** Adds a script element to the page; resolves when a script with `src` has loaded. */
+function addScript(page: Page, script: { src?: string; type?: string; text?: string }): Promise<void> {
+  return page.evaluate(
+    ({ src, type, text }) =>
+      new Promise<void>((resolve, reject) => {
+        const element = document.createElement('script');
+        if (type) element.type = type;
+        if (text) element.text = text;
+        if (src) {
+          element.src = src;
+          element.onload = () => resolve();
+          element.onerror = () => reject(new Error(`could not load ${src}`));
+        }
+        document.head.append(element);
+        if (!src) resolve();
+      }),
+    script,
+  );
 }
 
 /** The trace of client `name`. */
@@ -97,16 +108,16 @@ export function trace(page: Page, name = 'main'): Promise<Trace> {
 
 /** Waits until client `name` is in `state`. */
 export async function waitForState(page: Page, state: State, name = 'main', timeout = 10_000): Promise<void> {
-  await page.waitForFunction(([name, state]) => window.clients[name].state === state, [name, state] as const, {
-    timeout,
-  });
+  await page.waitForFunction(([name, state]) => window.clients[name].state === state, [name, state] as const, timeout);
 }
 
 /** Waits until client `name` has received a message equal to `text`. */
 export async function waitForMessage(page: Page, text: string, name = 'main', timeout = 10_000): Promise<void> {
-  await page.waitForFunction(([name, text]) => window.traces[name].messages.includes(text), [name, text] as const, {
+  await page.waitForFunction(
+    ([name, text]) => window.traces[name].messages.includes(text),
+    [name, text] as const,
     timeout,
-  });
+  );
 }
 
 /** The page's clock; the same machine as the test, so comparable with Date.now() here. */

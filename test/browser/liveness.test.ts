@@ -1,10 +1,10 @@
-// Liveness in real Chromium: the network going away (DevTools offline emulation) and a backend that
-// stops answering without closing anything.
+// Liveness in each engine: the network going away (the driver's offline emulation), a backend that
+// stops answering without closing anything, and the back/forward cache.
 
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { describeInChromium } from './chromium';
+import type { EnginePage as Page } from './engines';
 import { openDemoPage, pageNow, sleep, trace, until, waitForMessage, waitForState } from './harness';
+import { describeInEngines, itWith } from './suite';
 
 /** A client named 'main' in the page, with short delays and a 1 s heartbeat. */
 function connectWithHeartbeat(page: Page, url: string): Promise<void> {
@@ -27,40 +27,63 @@ function connectWithHeartbeat(page: Page, url: string): Promise<void> {
   }, url);
 }
 
-describeInChromium('liveness in Chromium', (t) => {
-  it('offline: spends no attempts while navigator.onLine is false; back online, open again within a second', async () => {
-    const page = await openDemoPage(t);
-    const { control } = t.demo;
-    await connectWithHeartbeat(page, control.backendUrl('a'));
-    await waitForState(page, 'open');
+describeInEngines('liveness', (t) => {
+  itWith(
+    t,
+    'offline',
+    'offline: spends no attempts while navigator.onLine is false; back online, open again within a second',
+    async () => {
+      const page = await openDemoPage(t);
+      const setOffline = page.setOffline as (offline: boolean) => Promise<void>;
+      const { control } = t.demo;
+      await connectWithHeartbeat(page, control.backendUrl('a'));
+      await waitForState(page, 'open');
 
-    await t.context.setOffline(true);
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
-    // The state leaves `open` at once. Chromium keeps the loopback socket but nothing comes back
-    // through it; the `offline` event makes the client ping at once, and the missed deadline
-    // ends the connection.
-    await waitForState(page, 'offline', 'main', 500);
-    await page.waitForFunction(() => window.traces.main.reconnecting.length > 0, undefined, { timeout: 3000 });
-    const { reconnecting } = await trace(page);
-    expect(reconnecting.map((entry) => entry.reason.type)).toEqual(['heartbeat']);
-    const attempts = await page.evaluate(() => window.clients.main.stats.attempts);
-    const upgrades = control.status().backends.a.upgrades;
-    // With 100–400 ms delays, a client that ignored the network would have tried several times by now.
-    await sleep(1500);
-    expect(await page.evaluate(() => [window.clients.main.state, window.clients.main.stats.attempts])).toEqual([
-      'offline',
-      attempts,
-    ]);
-    expect(control.status().backends.a.upgrades).toBe(upgrades);
+      await setOffline(true);
+      expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+      if (t.engine.offlineStopsOpenSockets) {
+        // Chromium keeps the loopback socket but nothing comes back through it; the `offline` event
+        // makes the client ping at once, and the missed deadline ends the connection.
+        await waitForState(page, 'offline', 'main', 3000);
+        const { reconnecting } = await trace(page);
+        expect(reconnecting.map((entry) => entry.reason.type)).toEqual(['heartbeat']);
+      } else {
+        // Firefox's emulation leaves an open socket working: the ping the `offline` event sends at
+        // once is answered, and a connection that answers is kept. What the app sends meanwhile
+        // is queued, as an offline browser may only hold it. Watched for longer than a missed
+        // deadline would take (interval + timeout, 2 s).
+        expect(await page.evaluate(() => window.clients.main.send('while offline'))).toBe('queued');
+        await sleep(2500);
+        const { states, messages } = await trace(page);
+        expect(states.map((entry) => entry.state)).toEqual(['connecting', 'open']);
+        expect(messages).toEqual([]);
+        // Only a drop while offline ends it.
+        await control.closeAll('a', 1012, 'restarting');
+        await waitForState(page, 'offline', 'main', 3000);
+        const { reconnecting } = await trace(page);
+        expect(reconnecting.map((entry) => entry.reason)).toMatchObject([{ type: 'close', code: 1012 }]);
+      }
+      const attempts = await page.evaluate(() => window.clients.main.stats.attempts);
+      const upgrades = control.status().backends.a.upgrades;
+      // With 100–400 ms delays, a client that ignored the network would have tried several times by now.
+      await sleep(1500);
+      expect(await page.evaluate(() => [window.clients.main.state, window.clients.main.stats.attempts])).toEqual([
+        'offline',
+        attempts,
+      ]);
+      expect(control.status().backends.a.upgrades).toBe(upgrades);
 
-    const onlineAt = await pageNow(page);
-    await t.context.setOffline(false);
-    await waitForState(page, 'open', 'main', 1000);
-    const openedAt = (await trace(page)).states.filter((entry) => entry.state === 'open').at(-1)?.at as number;
-    expect(openedAt - onlineAt).toBeLessThan(1000);
-    await page.evaluate(() => window.clients.main.send(JSON.stringify({ type: 'echo', text: 'back online' })));
-    await waitForMessage(page, JSON.stringify({ type: 'echo', text: 'back online' }));
-  });
+      const onlineAt = await pageNow(page);
+      await setOffline(false);
+      await waitForState(page, 'open', 'main', 1000);
+      const openedAt = (await trace(page)).states.filter((entry) => entry.state === 'open').at(-1)?.at as number;
+      expect(openedAt - onlineAt).toBeLessThan(1000);
+      await page.evaluate(() => window.clients.main.send(JSON.stringify({ type: 'echo', text: 'back online' })));
+      await waitForMessage(page, JSON.stringify({ type: 'echo', text: 'back online' }));
+      // The message queued while offline went out on the reopen (the demo echoes plain text).
+      if (!t.engine.offlineStopsOpenSockets) await waitForMessage(page, 'while offline');
+    },
+  );
 
   it('a silent backend is found by the heartbeat within 2.5 s; once it answers again, the client is back', async () => {
     const page = await openDemoPage(t);
@@ -70,12 +93,12 @@ describeInChromium('liveness in Chromium', (t) => {
     await page.evaluate((echo) => window.clients.main.send(echo), echo);
     await waitForMessage(page, echo);
     // Pongs count as life and stay out of the app's messages.
-    await page.waitForFunction(() => window.clients.main.stats.rtt !== undefined, undefined, { timeout: 3000 });
+    await page.waitForFunction(() => window.clients.main.stats.rtt !== undefined, undefined, 3000);
     expect((await trace(page)).messages).toEqual([echo]);
 
     const silencedAt = await pageNow(page);
     control.silence('a', true);
-    await page.waitForFunction(() => window.clients.main.state !== 'open', undefined, { timeout: 3000 });
+    await page.waitForFunction(() => window.clients.main.state !== 'open', undefined, 3000);
     const { states, reconnecting } = await trace(page);
     const leftAt = states.find((entry) => entry.at >= silencedAt && entry.state !== 'open')?.at as number;
     expect(leftAt - silencedAt).toBeLessThanOrEqual(2500);
@@ -90,4 +113,40 @@ describeInChromium('liveness in Chromium', (t) => {
     // The replaced sockets are gone on the server too, once it reads their close frames.
     await until(() => control.status().backends.a.clients === 1, 3000, 'one client left on a');
   });
+
+  itWith(
+    t,
+    'backForwardCache',
+    'back/forward cache: leaving parks the client (pagehide persisted, socket closed); Back (pageshow persisted) reconnects',
+    async () => {
+      const page = await openDemoPage(t);
+      const { control, url: origin } = t.demo;
+      await page.evaluate((url) => {
+        const transitions: string[] = [];
+        Object.assign(window, { transitions });
+        for (const type of ['pagehide', 'pageshow'] as const) {
+          addEventListener(type, (event) => transitions.push(`${type} persisted=${event.persisted}`));
+        }
+        window.watch('main', new window.ResilientWS.ResilientWebSocket(url));
+      }, control.backendUrl('a'));
+      await waitForState(page, 'open');
+
+      await page.goto(`${origin}/status`);
+      // A cached page keeps no socket open: the client closed its own on pagehide.
+      await until(() => control.status().backends.a.clients === 0, 3000, 'the socket closed while away');
+
+      await page.back();
+      // The same page, not a reload: its recorder still holds the first connection's states.
+      await waitForState(page, 'open');
+      const { states } = await trace(page);
+      expect(states.map((entry) => entry.state)).toEqual(['connecting', 'open', 'suspended', 'connecting', 'open']);
+      expect(await page.evaluate(() => (window as unknown as { transitions: string[] }).transitions)).toEqual([
+        'pagehide persisted=true',
+        'pageshow persisted=true',
+      ]);
+      expect(control.status().backends.a).toMatchObject({ upgrades: 2, clients: 1 });
+      await page.evaluate(() => window.clients.main.send('after Back'));
+      await waitForMessage(page, 'after Back');
+    },
+  );
 });

@@ -1,45 +1,68 @@
-// What the browser's WebSocket hides and the SDK finds out over HTTP, in real Chromium: redirects
-// (which a native handshake cannot follow), discovery, and statuses with their Retry-After.
+// What the browser's WebSocket hides and the SDK finds out over HTTP, in each engine: redirects
+// (which a native handshake fails on, except in WebKit), discovery, and statuses with their Retry-After.
 
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { describeInChromium } from './chromium';
+import type { EnginePage as Page } from './engines';
 import { openDemoPage, pageNow, sleep, trace, waitForMessage, waitForState } from './harness';
+import { type BrowserTest, describeInEngines } from './suite';
 
-/** Opens a native WebSocket to `url` in the page and reports how it ended. */
+/** Opens a native WebSocket to `url` in the page, closes it if it opens, and reports how it ended. */
 function nativeOutcome(page: Page, url: string) {
   return page.evaluate(
     (url) =>
-      new Promise<{ opened: boolean; errored: boolean; code: number; wasClean: boolean }>((resolve) => {
+      new Promise<{ opened: boolean; errored: boolean; code: number; wasClean: boolean; url: string }>((resolve) => {
         const socket = new WebSocket(url);
         let opened = false;
         let errored = false;
         socket.onopen = () => {
           opened = true;
+          socket.close();
         };
         socket.onerror = () => {
           errored = true;
         };
-        socket.onclose = ({ code, wasClean }) => resolve({ opened, errored, code, wasClean });
+        socket.onclose = ({ code, wasClean }) => resolve({ opened, errored, code, wasClean, url: socket.url });
       }),
     url,
   );
 }
 
-describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => {
-  it('a native WebSocket fails on a 302 (1006, never open); ResilientWebSocket follows it by preflight and echoes', async () => {
-    const page = await openDemoPage(t);
-    const { control, url: origin } = t.demo;
-    const redirecting = `${origin.replace('http:', 'ws:')}/redirect/302/ws`;
-
-    // The platform fact: the handshake got a 302, and the page only learns "1006".
+/**
+ * The native outcome of a handshake answered with a redirect to backend a: 1006 where the engine
+ * refuses it; where it follows it (WebKit), an open socket on the target whose `url` still names
+ * the redirecting endpoint, and whose close without a code reads 1005.
+ */
+async function expectNativeRedirect(t: BrowserTest, page: Page, redirecting: string): Promise<void> {
+  const { control } = t.demo;
+  if (t.engine.followsHandshakeRedirects) {
+    expect(await nativeOutcome(page, redirecting)).toEqual({
+      opened: true,
+      errored: false,
+      code: 1005,
+      wasClean: true,
+      url: redirecting,
+    });
+    expect(control.status().backends.a.upgrades).toBe(1);
+  } else {
+    // The page only learns "1006"; the target never sees a request.
     expect(await nativeOutcome(page, redirecting)).toEqual({
       opened: false,
       errored: true,
       code: 1006,
       wasClean: false,
+      url: redirecting,
     });
     expect(control.status().backends.a.upgrades).toBe(0);
+  }
+  control.resetCounts();
+}
+
+describeInEngines('redirects, discovery and HTTP statuses', (t) => {
+  it('a 302 on the upgrade: refused natively (1006) but followed by preflight; in WebKit followed natively, and the SDK claims no redirect it cannot see', async () => {
+    const page = await openDemoPage(t);
+    const { control, url: origin } = t.demo;
+    const redirecting = `${origin.replace('http:', 'ws:')}/redirect/302/ws`;
+    await expectNativeRedirect(t, page, redirecting);
 
     // The same URL, defaults only.
     await page.evaluate((url) => {
@@ -48,6 +71,15 @@ describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => 
     await waitForMessage(page, 'through the 302');
     await waitForState(page, 'open');
     const { resolved, reconnecting } = await trace(page);
+    expect(control.status().backends.a.upgrades).toBe(1);
+    if (t.engine.followsHandshakeRedirects) {
+      // The first handshake opened on backend a through the redirect. The client reports the URL
+      // it sent the handshake to, and leaves `redirected` unset: script cannot tell either way.
+      expect(reconnecting).toEqual([]);
+      expect(resolved).toEqual([{ via: 'direct', url: redirecting, redirected: undefined, cached: false }]);
+      expect(await page.evaluate(() => window.clients.main.url)).toBe(redirecting);
+      return;
+    }
     // First the direct attempt, refused like the native one; then the preflight, which followed the redirect.
     expect(reconnecting).toHaveLength(1);
     expect(reconnecting[0].reason).toEqual({ type: 'close', code: 1006, reason: '', wasClean: false, opened: false });
@@ -61,13 +93,13 @@ describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => 
       cached: false,
     });
     expect(await page.evaluate(() => window.clients.main.url)).toBe(control.backendUrl('a'));
-    expect(control.status().backends.a.upgrades).toBe(1);
   });
 
   it('a 308 to the backend is followed the same way', async () => {
     const page = await openDemoPage(t);
     const { control, url: origin } = t.demo;
     const redirecting = `${origin.replace('http:', 'ws:')}/redirect/308/ws`;
+    await expectNativeRedirect(t, page, redirecting);
     await page.evaluate((url) => {
       window
         .watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100 }))
@@ -75,7 +107,12 @@ describeInChromium('redirects, discovery and HTTP statuses in Chromium', (t) => 
     }, redirecting);
     await waitForMessage(page, 'through the 308');
     const { resolved } = await trace(page);
-    expect(resolved.at(-1)).toMatchObject({ via: 'preflight', url: control.backendUrl('a'), redirected: true });
+    const { via, url, redirected } = resolved.at(-1) ?? {};
+    expect({ via, url, redirected }).toEqual(
+      t.engine.followsHandshakeRedirects
+        ? { via: 'direct', url: redirecting, redirected: undefined }
+        : { via: 'preflight', url: control.backendUrl('a'), redirected: true },
+    );
     expect(control.status().backends.a.upgrades).toBe(1);
   });
 
