@@ -71,6 +71,7 @@ export const engineConfig = JSON.parse(readFileSync(path.join(__dirname, 'engine
 /** The display WebKitGTK needs: an X server, or xvfb-run to start one. */
 const display = !!process.env.DISPLAY || ['/usr/bin/xvfb-run', '/bin/xvfb-run'].some((file) => existsSync(file));
 
+/** Every engine, in the order the suites run in. */
 export const engines: Engine[] = [
   {
     name: 'chromium',
@@ -83,7 +84,7 @@ export const engines: Engine[] = [
     },
     followsHandshakeRedirects: false,
     offlineStopsOpenSockets: true,
-    launch: async () => playwrightBrowser(await chromium.launch(engineConfig.chromium), true),
+    launch: async () => playwrightBrowser(await chromium.launch(engineConfig.chromium)),
   },
   {
     name: 'firefox',
@@ -96,7 +97,7 @@ export const engines: Engine[] = [
     },
     followsHandshakeRedirects: false,
     offlineStopsOpenSockets: false,
-    launch: async () => playwrightBrowser(await firefox.launch(engineConfig.firefox), true),
+    launch: async () => playwrightBrowser(await firefox.launch(engineConfig.firefox)),
   },
   {
     name: 'webkit',
@@ -105,6 +106,7 @@ export const engines: Engine[] = [
     available: existsSync(engineConfig.webkit.driver) && existsSync(engineConfig.webkit.binary) && display,
     lacks: { offline: 'WebDriver classic has no network emulation' },
     followsHandshakeRedirects: true,
+    // Not known: there is no offline emulation to try it with.
     offlineStopsOpenSockets: false,
     launch: launchWebKit,
   },
@@ -112,18 +114,18 @@ export const engines: Engine[] = [
 
 type PlaywrightBrowser = Awaited<ReturnType<typeof chromium.launch>>;
 
-function playwrightBrowser(browser: PlaywrightBrowser, offline: boolean): EngineBrowser {
+function playwrightBrowser(browser: PlaywrightBrowser): EngineBrowser {
   return {
     version: browser.version(),
     newPage: async () => {
       const context = await browser.newContext();
-      return playwrightPage(context, await context.newPage(), offline);
+      return playwrightPage(context, await context.newPage());
     },
     close: () => browser.close(),
   };
 }
 
-function playwrightPage(context: BrowserContext, page: Page, offline: boolean): EnginePage {
+function playwrightPage(context: BrowserContext, page: Page): EnginePage {
   const log: string[] = [];
   page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => log.push(`[pageerror] ${error.stack ?? error.message}`));
@@ -142,7 +144,7 @@ function playwrightPage(context: BrowserContext, page: Page, offline: boolean): 
     fill: (selector, text) => page.locator(selector).fill(text),
     back: async () => void (await page.goBack()),
     screenshot: async (file) => void (await page.screenshot({ path: file, fullPage: true })),
-    setOffline: offline ? (on) => context.setOffline(on) : undefined,
+    setOffline: (on) => context.setOffline(on),
     console: async () => log,
     close: () => context.close(),
   };
