@@ -1,7 +1,7 @@
 // Shared helpers of the benchmarks: statistics and formatting, a killable `ws` backend on
-// 127.0.0.1, waiting for SDK events with a deadline, and launching Debian's Chromium.
+// 127.0.0.1, waiting for SDK events with a deadline, and launching Debian's Chromium and Firefox.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
@@ -105,6 +105,42 @@ export const chromiumPath = engines.chromium.executablePath;
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch(engines.chromium);
+}
+
+/** The browsers the in-browser benchmarks compare, side by side: Chromium and Firefox, through playwright-core. */
+export const benchBrowsers = [
+  { name: 'Chromium', path: chromiumPath, launch: launchChromium },
+  {
+    name: 'Firefox',
+    path: engines.firefox.executablePath,
+    launch: async () => (await import('playwright-core')).firefox.launch(engines.firefox),
+  },
+];
+
+/** The benchmark browsers installed here; throws when there is none. */
+export function installedBrowsers() {
+  const installed = benchBrowsers.filter((browser) => existsSync(browser.path));
+  if (!installed.length) throw new Error(`no browser installed: ${benchBrowsers.map((b) => b.path).join(', ')}`);
+  return installed;
+}
+
+/**
+ * Result rows that compare browsers: `measure(index)` gives each row's figure and pass for the
+ * browser at `index` of `names`. Each row keeps the figures side by side (`figures`) and, for
+ * summaries, in one string; it passes only where every browser passed.
+ */
+export function sideBySide(names, perBrowser) {
+  return perBrowser[0].map((row, index) => {
+    const cells = perBrowser.map((rows) => rows[index]);
+    const passes = cells.map((cell) => cell.pass);
+    return {
+      measured: row.measured,
+      figures: cells.map((cell) => cell.figure),
+      figure: cells.map((cell, browser) => `${names[browser]} ${cell.figure}`).join(' · '),
+      goal: row.goal,
+      pass: passes.includes(false) ? false : passes.includes(true) ? true : null,
+    };
+  });
 }
 
 /**

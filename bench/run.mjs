@@ -3,8 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
-import { chromiumPath, launchChromium } from './lib.mjs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { benchBrowsers } from './lib.mjs';
 
 /** Every benchmark, in running order: its file (bench/<name>.mjs) and what it is about. */
 const benchmarks = [
@@ -15,16 +15,17 @@ const benchmarks = [
   ['online', 'Back online → open (Node)'],
   ['hostile', 'Hostile servers (Node)'],
   ['memory', 'Memory (Node, child process with --expose-gc)'],
-  ['chromium-receive', 'Receive path in Chromium'],
-  ['chromium-storm', 'Reconnect storm in Chromium'],
+  ['browser-receive', 'Receive path in Chromium and Firefox'],
+  ['browser-storm', 'Reconnect storm in Chromium and Firefox'],
 ];
 
 const resultsDirectory = new URL('./results/', import.meta.url);
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
 
-async function chromiumVersion() {
-  if (!existsSync(chromiumPath)) return 'not installed';
-  const browser = await launchChromium();
+/** The version of a benchmark browser, or why there is none. */
+async function browserVersion({ path, launch }) {
+  if (!existsSync(path)) return 'not installed';
+  const browser = await launch();
   try {
     return browser.version();
   } finally {
@@ -33,11 +34,17 @@ async function chromiumVersion() {
 }
 
 async function machine() {
+  const [chromium, firefox] = benchBrowsers;
+  const version = (browser) =>
+    browserVersion(browser).catch((error) => `unavailable (${error.message.split('\n')[0]})`);
   return {
     node: process.version,
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    chromium: await chromiumVersion().catch((error) => `unavailable (${error.message.split('\n')[0]})`),
+    // Other work on the machine skews the in-browser timings; the 1-minute load average says how much.
+    load: loadavg()[0],
+    chromium: await version(chromium),
+    firefox: await version(firefox),
   };
 }
 
@@ -72,17 +79,19 @@ function printSummary(records) {
 function section({ name, title, result, error, machine: host, date, seconds }) {
   const lines = [`## ${result?.title ?? title}`, ''];
   lines.push(
-    `\`${name}\` · ${date} · Node ${host.node} · ${host.cpus} CPUs (${host.cpuModel}) · Chromium ${host.chromium} · ${seconds.toFixed(
-      1,
-    )} s`,
+    `\`${name}\` · ${date} · Node ${host.node} · ${host.cpus} CPUs (${host.cpuModel})${
+      host.load === undefined ? '' : ` · load ${host.load.toFixed(1)}`
+    } · Chromium ${host.chromium}${host.firefox ? ` · Firefox ${host.firefox}` : ''} · ${seconds.toFixed(1)} s`,
     '',
   );
   if (error) {
     lines.push(`Did not complete: ${cell(error)}`, '');
     return lines.join('\n');
   }
-  const rows = result.rows.map((row) => [row.measured, row.figure, row.goal, verdict(row.pass)]);
-  lines.push(...markdownTable(['Measured', 'Figure', 'Goal', 'Result'], rows));
+  // A benchmark run in several browsers has a column of figures for each.
+  const figures = result.browsers ?? ['Figure'];
+  const rows = result.rows.map((row) => [row.measured, ...(row.figures ?? [row.figure]), row.goal, verdict(row.pass)]);
+  lines.push(...markdownTable(['Measured', ...figures, 'Goal', 'Result'], rows));
   if (result.notes?.length) lines.push('', ...result.notes.map((note) => `- ${note}`));
   lines.push('');
   return lines.join('\n');
@@ -127,7 +136,9 @@ async function main() {
   }
   const selected = benchmarks.filter(([name]) => !asked.length || asked.includes(name));
   const host = await machine();
-  console.log(`Node ${host.node}, ${host.cpus} CPUs (${host.cpuModel}), Chromium ${host.chromium}`);
+  console.log(
+    `Node ${host.node}, ${host.cpus} CPUs (${host.cpuModel}), Chromium ${host.chromium}, Firefox ${host.firefox}`,
+  );
   await mkdir(resultsDirectory, { recursive: true });
   const records = [];
   for (const [name, title] of selected) {

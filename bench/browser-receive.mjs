@@ -1,9 +1,10 @@
-// Receive path in Chromium: how long a page takes to receive 100,000 small text messages through
-// the native WebSocket and through ResilientWebSocket (UMD build), alternating, 5 rounds each.
+// Receive path in Chromium and Firefox: how long a page takes to receive 100,000 small text
+// messages through the native WebSocket and through ResilientWebSocket (UMD build), alternating,
+// 15 rounds each, in each browser in turn.
 
 import { readFile } from 'node:fs/promises';
 import { WebSocketServer } from 'ws';
-import { integer, launchChromium, median, openUninstrumentedPage, startPageServer } from './lib.mjs';
+import { installedBrowsers, integer, median, openUninstrumentedPage, sideBySide, startPageServer } from './lib.mjs';
 
 const messages = 100_000;
 const warmUpMessages = 20_000;
@@ -119,16 +120,29 @@ async function startSender() {
   };
 }
 
-/** Runs the comparison; see the file comment. */
-export async function run() {
+/**
+ * Opens the page in `browser` without per-frame reporting to the driver: in Chromium through raw
+ * CDP (a Playwright page reports every WebSocket frame over CDP); Firefox is driven over WebDriver
+ * BiDi, which has no WebSocket frame events, so a plain page is already uninstrumented.
+ */
+async function openPage(name, browser, url) {
+  if (name === 'Chromium') return openUninstrumentedPage(browser, url);
+  const tab = await browser.newPage();
+  await tab.goto(url);
+  return tab;
+}
+
+/** Runs the comparison in one browser; resolves with its rows and what the notes need. */
+async function compare(name, launch) {
   const umd = await readFile(new URL('../dist/resilient-ws.umd.min.js', import.meta.url));
   const sender = await startSender();
   const pages = await startPageServer({ '/': page(sender.url) }, umd);
-  const browser = await launchChromium();
+  const browser = await launch();
   let result;
   try {
-    const tab = await openUninstrumentedPage(browser, `${pages.origin}/`);
-    result = JSON.parse(await pages.nextPost('/result'));
+    const tab = await openPage(name, browser, `${pages.origin}/`);
+    // Up to 15 × 2 rounds of 100,000 messages: minutes on a loaded machine.
+    result = JSON.parse(await pages.nextPost('/result', 600_000));
     await tab.close();
   } finally {
     await browser.close();
@@ -147,16 +161,18 @@ export async function run() {
   const overhead = dispatch.sdk - dispatch.bare;
   const perMessage = (native * 1e6) / messages;
   return {
-    title: `Receive path in Chromium (${messages.toLocaleString('en-US')} text messages of ${payload.length} B)`,
+    spread,
+    loop: median(sender.loopTimes),
+    rounds: `native ${list(times.native)} ms; SDK ${list(times.sdk)} ms`,
     rows: [
       {
-        measured: `Native WebSocket: request → last message, median of ${rounds} (each: ${list(times.native)} ms)`,
+        measured: `Native WebSocket: request → last message, median of ${rounds}`,
         figure: `${native.toFixed(0)} ms`,
         goal: '—',
         pass: null,
       },
       {
-        measured: `ResilientWebSocket (UMD, defaults): same, median of ${rounds} (each: ${list(times.sdk)} ms)`,
+        measured: `ResilientWebSocket (UMD, defaults): same, median of ${rounds}`,
         figure: `${sdk.toFixed(0)} ms`,
         goal: '—',
         pass: null,
@@ -182,15 +198,36 @@ export async function run() {
         pass: 1 + overhead / perMessage <= goal,
       },
     ],
+  };
+}
+
+/** Runs the comparison in each installed browser; see the file comment. */
+export async function run() {
+  const browsers = installedBrowsers();
+  const results = [];
+  // One browser at a time, each with its own sender: the machine has two cores.
+  for (const browser of browsers) results.push(await compare(browser.name, browser.launch));
+  const names = browsers.map((browser) => browser.name);
+  const each = (describe) => results.map((result, index) => `${names[index]} ${describe(result)}`).join(', ');
+  return {
+    title: `Receive path in ${names.join(' and ')} (${messages.toLocaleString('en-US')} text messages of ${payload.length} B)`,
+    browsers: names,
+    rows: sideBySide(
+      names,
+      results.map((result) => result.rows),
+    ),
     notes: [
       `Rounds alternate native/SDK, the order flipping every round, after one unmeasured ${warmUpMessages.toLocaleString(
         'en-US',
       )}-message round of each; both handlers add up event.data.length.`,
-      'The page is opened through raw CDP in a browser context Playwright does not instrument: a Playwright page ' +
-        'reports every WebSocket frame to the driver, which roughly doubles the time per message and adds noise.',
-      `The server's send loop took a median ${median(sender.loopTimes).toFixed(0)} ms per round.`,
-      `Single rounds vary on this machine (coefficient of variation ${(spread * 100).toFixed(0)} % for the native rounds), ` +
-        'so a ratio of two medians of 5 cannot reliably resolve a 3 % difference either way. The stand-in measurement ' +
+      'In Chromium the page is opened through raw CDP in a browser context Playwright does not instrument: a ' +
+        'Playwright page reports every WebSocket frame to the driver, which roughly doubles the time per message and ' +
+        'adds noise. Firefox is driven over WebDriver BiDi, which has no WebSocket frame events, so there it is a plain page.',
+      ...results.map((result, index) => `${names[index]}, each round: ${result.rounds}.`),
+      `The server's send loop took a median ${each((result) => `${result.loop.toFixed(0)} ms`)} per round.`,
+      `Single rounds vary on this machine (coefficient of variation of the native rounds: ${each(
+        (result) => `${(result.spread * 100).toFixed(0)} %`,
+      )}), so a ratio of two medians cannot reliably resolve a 3 % difference either way. The stand-in measurement ` +
         'isolates what the SDK adds per message.',
     ],
   };

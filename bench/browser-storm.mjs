@@ -1,11 +1,21 @@
-// Reconnect storms in Chromium: 100 ResilientWebSocket instances in one page, the backend killed
-// and restarted; we count upgrade requests per 100 ms window from the restart until all 100 are
-// open again, time how long that takes, and count the attempts cut short by the connect timeout.
-// `node bench/chromium-storm.mjs [variant] [rounds]` runs one variant alone (after `npm run build`).
+// Reconnect storms in Chromium and Firefox: 100 ResilientWebSocket instances in one page, the
+// backend killed and restarted; we count upgrade requests per 100 ms window from the restart until
+// all 100 are open again, time how long that takes, and count the attempts cut short by the
+// connect timeout, in each browser in turn, side by side.
+// `node bench/browser-storm.mjs [variant] [rounds]` runs one variant alone (after `npm run build`).
 
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { integer, launchChromium, median, seconds, sleep, startBackend, startPageServer } from './lib.mjs';
+import {
+  installedBrowsers,
+  integer,
+  median,
+  seconds,
+  sideBySide,
+  sleep,
+  startBackend,
+  startPageServer,
+} from './lib.mjs';
 
 const clients = 100;
 const window = 100;
@@ -62,10 +72,10 @@ async function waitForOpen(tab, predicate, timeout) {
 }
 
 /** One storm in a fresh browser: what the page and the backend saw, from the kill until all were open. */
-async function storm(umd, { options, downtime }) {
+async function storm(umd, { options, downtime }, launch) {
   const backend = await startBackend();
   const pages = await startPageServer({ '/': page }, umd);
-  const browser = await launchChromium();
+  const browser = await launch();
   let measured;
   try {
     const tab = await browser.newPage();
@@ -130,12 +140,15 @@ async function storm(umd, { options, downtime }) {
   };
 }
 
-/** Runs `rounds` storms of a variant and summarises them as rows: medians, with every round listed. */
-async function measure(umd, variant, rounds = variant.rounds) {
+/**
+ * Runs `rounds` storms of a variant in one browser and summarises them as rows: medians, with
+ * every round listed in the figure (the row's text is shared by the browsers side by side).
+ */
+async function measure(umd, variant, rounds, browser) {
   const results = [];
-  for (let round = 0; round < rounds; round++) results.push(await storm(umd, variant));
+  for (let round = 0; round < rounds; round++) results.push(await storm(umd, variant, browser.launch));
   const all = (key) => results.map((result) => result[key]);
-  const each = (key, format) => `median of ${rounds} (each: ${all(key).map(format).join(', ')})`;
+  const each = (key, format) => `each: ${all(key).map(format).join(', ')}`;
   const secondsEach = (key) => each(key, (ms) => (ms / 1000).toFixed(2));
   const allOpen = results.every((result) => result.open === clients);
   const recovery = median(all('recovery'));
@@ -144,26 +157,28 @@ async function measure(umd, variant, rounds = variant.rounds) {
   const prefix = `${variant.name}, down ${seconds(variant.downtime)}:`;
   const rows = [
     {
-      measured: `${prefix} peak upgrade requests in a ${window} ms window after the restart, / ${clients}, ${each('peak', String)}`,
-      figure: `${(peak / clients).toFixed(2)} (peak ${peak})`,
+      measured: `${prefix} peak upgrade requests in a ${window} ms window after the restart, / ${clients}, median of ${rounds}`,
+      figure: `${(peak / clients).toFixed(2)} (peak ${peak}; ${each('peak', String)})`,
       goal: `≤ ${peakGoal}`,
       pass: peak / clients <= peakGoal,
     },
     {
-      measured: `${prefix} restart → all ${clients} open again, ${secondsEach('recovery')} s`,
-      figure: allOpen ? seconds(recovery) : `not all open after 60 s: ${all('open').join(', ')} of ${clients}`,
+      measured: `${prefix} restart → all ${clients} open again, median of ${rounds}`,
+      figure: allOpen
+        ? `${seconds(recovery)} (${secondsEach('recovery')} s)`
+        : `not all open after 60 s: ${all('open').join(', ')} of ${clients}`,
       goal: `≤ ${seconds(recoveryGoal)}`,
       pass: allOpen && recovery <= recoveryGoal,
     },
     {
-      measured: `${prefix} restart → open again, median client, ${secondsEach('medianBack')} s`,
-      figure: seconds(median(all('medianBack'))),
+      measured: `${prefix} restart → open again, median client, median of ${rounds}`,
+      figure: `${seconds(median(all('medianBack')))} (${secondsEach('medianBack')} s)`,
       goal: '—',
       pass: null,
     },
     {
-      measured: `${prefix} connect timeouts from the kill until all were open (all clients), ${each('timeouts', String)}`,
-      figure: integer(timeouts),
+      measured: `${prefix} connect timeouts from the kill until all were open (all clients), median of ${rounds}`,
+      figure: `${integer(timeouts)} (${each('timeouts', String)})`,
       goal: '0',
       pass: timeouts === 0,
     },
@@ -194,23 +209,35 @@ async function measure(umd, variant, rounds = variant.rounds) {
   ];
   const notes = results.map(
     ({ counts }, round) =>
-      `${variant.name}, round ${round + 1}: upgrade requests per ${window} ms window after the restart: ${counts.join(' ')}.`,
+      `${browser.name}, ${variant.name}, round ${round + 1}: upgrade requests per ${window} ms window after the restart: ${counts.join(' ')}.`,
   );
   return { rows, notes };
 }
 
-/** Runs every variant; see the file comment. */
+/** Runs every variant in each installed browser, one browser at a time; see the file comment. */
 export async function run(names = variants.map((variant) => variant.name), rounds = undefined) {
   const umd = await readFile(new URL('../dist/resilient-ws.umd.min.js', import.meta.url));
+  const browsers = installedBrowsers();
   const rows = [];
   const notes = [];
   for (const variant of variants.filter(({ name }) => names.includes(name))) {
-    const result = await measure(umd, variant, rounds);
-    rows.push(...result.rows);
-    notes.push(`${variant.name}: ${variant.label}; the backend down ${seconds(variant.downtime)}.`, ...result.notes);
+    const results = [];
+    for (const browser of browsers) results.push(await measure(umd, variant, rounds ?? variant.rounds, browser));
+    rows.push(
+      ...sideBySide(
+        browsers.map((browser) => browser.name),
+        results.map((result) => result.rows),
+      ),
+    );
+    notes.push(
+      `${variant.name}: ${variant.label}; the backend down ${seconds(variant.downtime)}.`,
+      ...results.flatMap((result) => result.notes),
+    );
   }
+  const browserNames = browsers.map((browser) => browser.name);
   return {
-    title: `Reconnect storm in Chromium (${clients} instances in one page, a fresh browser per round)`,
+    title: `Reconnect storm in ${browserNames.join(' and ')} (${clients} instances in one page, a fresh browser per round)`,
+    browsers: browserNames,
     rows,
     notes: [
       ...notes,
@@ -221,7 +248,8 @@ export async function run(names = variants.map((variant) => variant.name), round
       'While down, the backend refuses connections at once; while up, it answers a handshake within milliseconds. A handshake that reached the network therefore never takes seconds: a connect timeout here fired on a handshake the browser was still holding back.',
       'Chromium allows one CONNECTING WebSocket per host and port, and delays new WebSockets from a renderer after repeated handshake failures (DESIGN.md §2): an attempt ' +
         "started by the SDK sits in 'connecting' until the browser lets its handshake out, so requests reach the " +
-        'server later than the backoff alone would send them. The last two rows of each variant separate the two. ' +
+        'server later than the backoff alone would send them. Firefox delays a repeated failed handshake by about ' +
+        '300 ms. The last two rows of each variant separate the two. ' +
         "With queueHandshakes (the default) the time in 'connecting' also includes the wait for the handshake's turn in the page-wide queue, " +
         "so the browser holds at most one of the page's handshakes to the backend, and the connect timeout runs only while it does.",
     ],
