@@ -54,8 +54,8 @@ export interface Engine {
    */
   followsHandshakeRedirects: boolean;
   /**
-   * Whether its offline emulation silences open sockets (Chromium) or only new connections,
-   * leaving an open socket working (Firefox).
+   * Whether its offline emulation silences open sockets (Chromium), or leaves an open socket
+   * working (Firefox).
    */
   offlineStopsOpenSockets: boolean;
   launch(): Promise<EngineBrowser>;
