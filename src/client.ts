@@ -21,6 +21,8 @@ import { checkResolution, checkTarget, redactUrl, toHttpUrl, toWebSocketUrl } fr
 type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInfo, 'via'>;
 
 type WebSocketEventType = 'open' | 'message' | 'close' | 'error';
+// What each of the client's timers is for.
+type TimerPurpose = 'connect' | 'retry' | 'heartbeat' | 'refresh';
 type Handler<T extends WebSocketEventType> = ((...args: ResilientEvents[T]) => void) | null;
 type ListenerArgument = ResilientListener<keyof ResilientEvents>;
 
@@ -98,8 +100,11 @@ export class ResilientWebSocket {
   // When the current wait ends (the `now` clock).
   #retryAt = 0;
   #socket?: WebSocket;
-  // One timer at a time: the connect timeout while connecting, the retry wait while waiting.
-  #timer?: unknown;
+  // One timer per purpose, cleared by name (and all of them by #cancel).
+  readonly #timers: Partial<Record<TimerPurpose, unknown>> = {};
+  // What the retry timer runs: the next attempt, or the auth refresh before it. Also what runs
+  // when `online` or visibility cuts the wait short.
+  #retry = () => this.#attempt();
   // Ends this client's place in the handshake queue (see `queueHandshakes`).
   #turn?: () => void;
   #current: State = 'idle';
@@ -466,9 +471,20 @@ export class ResilientWebSocket {
     if (state !== previous) this.#emit('state', state, previous);
   }
 
-  #clearTimer(): void {
-    this.#options.timers.clearTimeout(this.#timer);
-    this.#timer = undefined;
+  // Arms the timer for `purpose` (replacing one already armed); it runs `callback` as a step.
+  #arm(purpose: TimerPurpose, callback: () => void, ms: number): void {
+    this.#disarm(purpose);
+    // A fired timer's handle stays until the next arm or disarm; clearing it then is harmless.
+    this.#timers[purpose] = this.#options.timers.setTimeout(this.#step(callback), ms);
+  }
+
+  // Clears the timer for `purpose`, or every timer.
+  #disarm(purpose?: TimerPurpose): void {
+    for (const name in this.#timers) {
+      if (purpose && name !== purpose) continue;
+      this.#options.timers.clearTimeout(this.#timers[name as TimerPurpose]);
+      delete this.#timers[name as TimerPurpose];
+    }
   }
 
   #cancel(): void {
@@ -477,7 +493,7 @@ export class ResilientWebSocket {
     this.#turn = undefined;
     this.#generation++;
     this.#abort?.abort();
-    this.#clearTimer();
+    this.#disarm();
   }
 
   #detach(): void {
@@ -512,6 +528,7 @@ export class ResilientWebSocket {
     this.#previousDelay = 0;
     this.#authRefreshed = false;
     this.#suspect = undefined;
+    this.#retry = () => this.#attempt();
     this.#attempt();
   }
 
@@ -579,18 +596,19 @@ export class ResilientWebSocket {
     }
     this.#socket = socket;
     if (this.#chosenBinaryType) socket.binaryType = this.#chosenBinaryType;
-    this.#timer = options.timers.setTimeout(
-      this.#step(() => {
+    this.#arm(
+      'connect',
+      () => {
         this.#abandon();
         this.#settle({ type: 'timeout' }, closeEvent(1006, 'connect timeout'));
-      }),
+      },
       options.connectTimeout,
     );
     socket.onopen = this.#step((event: Event) => {
       leave();
       // An open that comes after close() was asked for changes nothing: the close follows.
       if (this.#current !== 'connecting') return;
-      this.#clearTimer();
+      this.#disarm('connect');
       if (counters.openedAt !== undefined) counters.reconnects++;
       counters.openedAt = options.now();
       this.#heartbeat?.reset(counters.openedAt);
@@ -824,10 +842,8 @@ export class ResilientWebSocket {
     }
     this.#setState('waiting');
     this.#retryAt = options.now() + delay;
-    this.#timer = options.timers.setTimeout(
-      this.#step(() => (refresh ? this.#refreshAuth(outcome) : this.#attempt())),
-      delay,
-    );
+    this.#retry = refresh ? () => this.#refreshAuth(outcome) : () => this.#attempt();
+    this.#arm('retry', () => this.#retry(), delay);
     if (event) this.#emit('close', event);
     this.#emit('reconnecting', { attempt, delay, reason: outcome });
   }
@@ -835,16 +851,17 @@ export class ResilientWebSocket {
   // Calls the app's refreshAuth, then attempts. It may take at most `resolveTimeout`: one that
   // never settles counts as a failed attempt (and the next 401 may ask again).
   #refreshAuth(outcome: Outcome): void {
-    const { refreshAuth, resolveTimeout, timers } = this.#options;
+    const { refreshAuth, resolveTimeout } = this.#options;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
-    this.#timer = timers.setTimeout(
-      this.#step(() => {
+    this.#arm(
+      'refresh',
+      () => {
         this.#generation++;
         this.#authRefreshed = false;
         const error = new ResolveError(`refreshAuth did not settle within ${resolveTimeout} ms`, 'network', '');
         this.#settle({ type: 'resolve', error });
-      }),
+      },
       resolveTimeout,
     );
     Promise.resolve(outcome)
@@ -852,12 +869,12 @@ export class ResilientWebSocket {
       .then(
         this.#step(() => {
           if (!current()) return;
-          this.#clearTimer();
+          this.#disarm('refresh');
           this.#attempt();
         }),
         this.#step((error: unknown) => {
           if (!current()) return;
-          this.#clearTimer();
+          this.#disarm('refresh');
           this.#fail(outcome, `refreshAuth threw ${error}`);
         }),
       );
@@ -880,16 +897,12 @@ export class ResilientWebSocket {
     const heartbeat = this.#heartbeat;
     const socket = this.#socket;
     if (!heartbeat || !socket || (this.#current !== 'open' && this.#current !== 'offline')) return;
-    const { now, timers } = this.#options;
+    const { now } = this.#options;
     const time = now();
     if (heartbeat.expired(time)) return this.#dead();
     const ping = heartbeat.due(time, force);
     if (ping !== undefined) socket.send(ping);
-    this.#clearTimer();
-    this.#timer = timers.setTimeout(
-      this.#step(() => this.#tick()),
-      heartbeat.next(time),
-    );
+    this.#arm('heartbeat', () => this.#tick(), heartbeat.next(time));
   }
 
   #dead(): void {
@@ -916,7 +929,7 @@ export class ResilientWebSocket {
         this.#setState('offline');
         this.#tick(true);
       } else if (state === 'waiting') {
-        this.#clearTimer();
+        this.#disarm('retry');
         this.#setState('offline');
       }
     } else if (type !== 'visibilitychange' || this.#environment.document?.visibilityState === 'visible') {
@@ -932,13 +945,9 @@ export class ResilientWebSocket {
       }
       const soon = options.random() * returnSpread;
       if (state === 'offline' || (state === 'waiting' && this.#retryAt - options.now() > soon)) {
-        this.#clearTimer();
         this.#setState('waiting');
         this.#retryAt = options.now() + soon;
-        this.#timer = options.timers.setTimeout(
-          this.#step(() => this.#attempt()),
-          soon,
-        );
+        this.#arm('retry', () => this.#retry(), soon);
       }
     }
   }

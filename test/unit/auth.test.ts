@@ -107,3 +107,37 @@ describe('auth refresh after connect()', () => {
     expect(refreshAuth).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('auth refresh and a wait cut short', () => {
+  it('still refreshes when visibility cuts short the wait before a refresh', async () => {
+    const server = startServer();
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      if (connections <= 2) {
+        const code = connections === 1 ? 1011 : 4401;
+        setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
+      }
+    });
+    const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const refreshAuth = vi.fn(async () => {});
+    const client = createClient({
+      refreshAuth,
+      initialDelay: 10_000,
+      maxDelay: 10_000,
+      environment: { window: new EventTarget(), document, navigator: { onLine: true } },
+    });
+    const waits: number[] = [];
+    client.on('reconnecting', ({ delay }) => waits.push(delay));
+    // The 1011 wait, then the 4401 and the wait before its refresh (a backoff, as it follows a failure).
+    await advance(20);
+    await advance(waits[0] ?? 0);
+    await advance(20);
+    expect(waits).toHaveLength(2);
+    expect(client.state).toBe('waiting');
+    document.dispatchEvent(new Event('visibilitychange'));
+    await advance(400);
+    expect(refreshAuth).toHaveBeenCalledOnce();
+    expect(client.state).toBe('open');
+  });
+});
