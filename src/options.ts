@@ -6,7 +6,7 @@ import type { ResilientEvents } from './events';
 import type { Environment } from './liveness/environment';
 import type { HeartbeatOptions } from './liveness/heartbeat';
 import type { Decision, Outcome } from './policy';
-import type { OverflowPolicy } from './queue';
+import { isSendData, type OverflowPolicy } from './queue';
 import { maxTimerDelay, type RequestSettings } from './resolve/http';
 import { type HostRule, normalizeHostRules, protocolsExpected, validProtocols } from './resolve/url';
 
@@ -323,13 +323,20 @@ export function normalizeOptions(options: Options = {}): NormalizedOptions {
   for (const [key, [valid, expected]] of Object.entries(rules) as [keyof typeof defaults, Rule][]) {
     check(key, valid(merged[key] as never), expected, merged[key]);
   }
-  const { interval = 0, timeout = 0 } = options.heartbeat ?? {};
+  const { interval = 0, timeout = 0, message } = options.heartbeat ?? {};
   const [validDelay, expectedDelay] = delay;
   check(
     'heartbeat',
     validDelay(interval as never) && validDelay(timeout as never),
     `interval and timeout: ${expectedDelay}`,
     options.heartbeat && JSON.stringify(options.heartbeat),
+  );
+  // A ping the socket cannot send would throw on every tick, or go out as "[object Object]".
+  check(
+    'heartbeat.message',
+    message === undefined || typeof message === 'function' || isSendData(message),
+    'a string, ArrayBuffer, view, Blob or a function that returns one',
+    message,
   );
   check('protocols', validProtocols(options.protocols), protocolsExpected, JSON.stringify(options.protocols));
   check(

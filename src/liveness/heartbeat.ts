@@ -17,7 +17,8 @@ export interface HeartbeatOptions {
    */
   timeout?: number;
   /**
-   * The ping: a message, or a function that makes one for each ping.
+   * The ping: a message (a string, ArrayBuffer, view or Blob, else `InvalidArgumentError`), or a
+   * function that makes one for each ping.
    * @default 'ping'
    */
   message?: SendData | (() => SendData);

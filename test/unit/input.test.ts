@@ -2,7 +2,7 @@
 // wire measures it, or an InvalidArgumentError before anything is sent, queued or closed.
 
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { InvalidArgumentError } from '../../src';
+import { InvalidArgumentError, ResilientWebSocket } from '../../src';
 import { advance, createClient, startServer, useFakeClock } from './helpers';
 
 useFakeClock();
@@ -53,5 +53,20 @@ describe('send() of data the native API cannot take', () => {
     const ws = createClient({ lazy: true });
     expect(ws.send(new Uint8Array(2))).toBe('queued');
     expect(() => ws.send({ size: 3 } as never)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('heartbeat.message', () => {
+  it('is refused at construction when the socket could not send it', () => {
+    const construct = (message: unknown) => () =>
+      new ResilientWebSocket('ws://localhost/', {
+        lazy: true,
+        WebSocket: class {} as never,
+        heartbeat: { message: message as string },
+      });
+    expect(construct({ type: 'ping' })).toThrow(InvalidArgumentError);
+    expect(construct({ type: 'ping' })).toThrow(/heartbeat\.message/);
+    expect(construct('ping')).not.toThrow();
+    expect(construct(() => JSON.stringify({ type: 'ping' }))).not.toThrow();
   });
 });
