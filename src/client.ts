@@ -116,8 +116,7 @@ export class ResilientWebSocket {
   // step has settled, so a listener never sees, or changes, a half-made transition.
   readonly #pending: (() => void)[] = [];
   #draining = false;
-  // Set while `drop` listeners run: what their own sends drop is reported by send()'s result
-  // only, so a listener that re-sends what was dropped cannot loop forever.
+  // Set while `drop` listeners run (see #send).
   #inDrop = false;
   #chosenBinaryType?: BinaryType;
   readonly #handlers: { [T in WebSocketEventType]?: Handler<T> } = {};
@@ -330,13 +329,16 @@ export class ResilientWebSocket {
       this.#socket?.send(data);
       return 'sent';
     }
+    // A drop listener's own sends are reported by their result only, and never evict others:
+    // a listener that re-sends what was dropped cannot loop forever.
+    const quiet = this.#inDrop;
     // After close() or a failure nothing would ever send a queued message: say so now.
     if (state === 'closing' || state === 'closed' || state === 'failed') {
-      this.#emit('drop', { data, reason: state === 'failed' ? 'failed' : 'closed' });
+      if (!quiet) this.#emit('drop', { data, reason: state === 'failed' ? 'failed' : 'closed' });
       return 'dropped';
     }
-    const dropped = this.#queue.push(data);
-    for (const message of dropped) this.#emit('drop', { data: message, reason: 'overflow' });
+    const dropped = this.#queue.push(data, quiet ? 'reject' : undefined);
+    for (const message of dropped) if (!quiet) this.#emit('drop', { data: message, reason: 'overflow' });
     if (state === 'idle') this.#restart();
     return dropped[0] === data ? 'dropped' : dropped.length ? 'queued-dropped-oldest' : 'queued';
   }
@@ -400,7 +402,7 @@ export class ResilientWebSocket {
 
   // Queues an event for delivery once the current step has settled.
   #emit<T extends keyof ResilientEvents>(type: T, ...args: ResilientEvents[T]): void {
-    if (type !== 'drop' || !this.#inDrop) this.#pending.push(() => this.#dispatch(type, args));
+    this.#pending.push(() => this.#dispatch(type, args));
   }
 
   // Runs the pending events and follow-ups in order, unless a drain is already running further

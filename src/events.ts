@@ -126,8 +126,9 @@ export interface ResilientEvents {
   /** The client gave up; `error` says why. It stays `failed` until `connect()`. */
   failed: [error: ConnectionFailedError];
   /**
-   * A message was not kept. What a `drop` listener's own `send()` drops is reported by that
-   * call's result only, so a listener that re-sends cannot loop forever.
+   * A message was not kept. A `drop` listener's own `send()` never evicts another message, and
+   * what it drops is reported by that call's result only, so a listener that re-sends cannot
+   * loop forever.
    */
   drop: [info: DropInfo];
 }

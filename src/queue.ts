@@ -75,11 +75,11 @@ export class SendQueue {
    * Adds `data` if it fits (after evicting the oldest, under `drop-oldest`). Returns the
    * messages that were dropped: `data` itself when it cannot fit, else the evicted ones.
    */
-  push(data: SendData): SendData[] {
+  push(data: SendData, overflow = this.#overflow): SendData[] {
     const size = byteSize(data);
     const dropped: SendData[] = [];
     const full = () => this.items.length >= this.#maxMessages || this.bytes + size > this.#maxBytes;
-    if (size > this.#maxBytes || this.#maxMessages < 1 || (full() && this.#overflow === 'reject')) return [data];
+    if (size > this.#maxBytes || this.#maxMessages < 1 || (full() && overflow === 'reject')) return [data];
     while (full()) dropped.push(this.shift() as SendData);
     this.items.push(data);
     this.#sizes.push(size);

@@ -196,3 +196,34 @@ describe('dispatchEvent', () => {
     expect(client.state).toBe('idle');
   });
 });
+
+describe('drop listeners', () => {
+  it('close() from one still reports every queued message', async () => {
+    startServer({ verifyClient: () => false });
+    const client = createClient({ lazy: true, maxQueuedMessages: 2 });
+    client.send('a');
+    client.send('b');
+    const drops: unknown[] = [];
+    client.on('drop', ({ data, reason }) => {
+      drops.push([data, reason]);
+      if (reason === 'overflow') client.close();
+    });
+    expect(client.send('c')).toBe('dropped');
+    expect(drops).toEqual([
+      ['c', 'overflow'],
+      ['a', 'closed'],
+      ['b', 'closed'],
+    ]);
+  });
+
+  it('a re-send under drop-oldest ends: it does not evict another message', () => {
+    const client = createClient({ lazy: true, maxQueuedMessages: 2, queueOverflow: 'drop-oldest' });
+    client.send('a');
+    client.send('b');
+    const results: unknown[] = [];
+    client.on('drop', ({ data }) => results.push(client.send(data)));
+    expect(client.send('c')).toBe('queued-dropped-oldest');
+    expect(results).toEqual(['dropped']);
+    expect(client.bufferedAmount).toBe(2);
+  });
+});
