@@ -90,6 +90,8 @@ const step = fc.oneof(
     'visible',
   ),
   fc.constantFrom('close', 'reconnect', 'connect', 'send').map((call) => `app:${call}`),
+  // Sends are the commonest call, and a run of them fills the queue.
+  fc.constant('app:send'),
 );
 // A listener plan: on the nth emission of an event, make a call.
 const plan = fc.array(
@@ -129,6 +131,8 @@ async function run(
     random: () => 0.5,
     preflight: 'never',
     lazy: true,
+    // A small queue, so that overflow and its drops happen too.
+    maxQueuedMessages: 3,
     environment: { window, document, navigator },
     heartbeat: heartbeat ? { interval: 1000, timeout: 1000 } : undefined,
   };
@@ -136,12 +140,20 @@ async function run(
   // Whether the app's last word was close() (and no connect() since).
   let closed = false;
   let thrown = 0;
+  // Every message the app sent, with what send() said of it, and every message a drop event named.
+  const results = new Map<string, string>();
+  const droppedWithEvent = new Set<unknown>();
+  client.on('drop', ({ data }) => droppedWithEvent.add(data));
   const call = (what: Call) => {
     if (what === 'throw') {
       thrown++;
       throw new Error('listener bug');
     }
-    if (what === 'send') return client.send('x');
+    if (what === 'send') {
+      const message = `m${results.size}`;
+      results.set(message, client.send(message));
+      return;
+    }
     closed = what === 'close' ? true : what === 'connect' ? false : closed;
     client[what]();
   };
@@ -201,9 +213,15 @@ async function run(
     checking = false;
   }
   expect(reported.length).toBe(thrown);
-  client.removeAllListeners();
+  checking = true;
   client.close();
   await flush();
+  // Nothing is lost silently: a message send() took went out on a socket, or a drop event said so.
+  const sent = new Set(FakeSocket.all.flatMap((socket) => socket.sent));
+  for (const [message, result] of results) {
+    if (result !== 'dropped') expect(sent.has(message) || droppedWithEvent.has(message), message).toBe(true);
+  }
+  client.removeAllListeners();
   // A turn in the page-wide handshake queue that outlived its client would block the endpoint
   // for every other client in the page.
   expect(queuedHandshakes()).toEqual({});
