@@ -228,7 +228,9 @@ async function run(
 }
 
 describe('listeners that call back into the client, against a fake socket', () => {
-  it('keep at most one live socket, and after close() nothing opens, no timer runs and send() drops', async () => {
+  it('keep at most one live socket, and after close() nothing opens, no timer runs and send() drops', {
+    timeout: 60_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 40 }),
