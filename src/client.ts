@@ -90,9 +90,9 @@ export class ResilientWebSocket {
   #url: string;
   // A resolution reused for reconnects until it fails or expires.
   #cache?: Target & { expiresAt: number };
-  // Bumped whenever pending async work (a resolution, an auth refresh) must be ignored.
-  #generation = 0;
-  #abort?: AbortController;
+  // The one cancellation mechanism: the async work in flight (a resolution, an auth refresh)
+  // holds this signal, and #cancel aborts it; whatever arrives after that is ignored.
+  #work = new AbortController();
   #authRefreshed = false;
   readonly #heartbeat?: Heartbeat;
   readonly #environment: Environment;
@@ -493,9 +493,15 @@ export class ResilientWebSocket {
     // Leaves the handshake queue, or ends this client's turn there.
     this.#turn?.();
     this.#turn = undefined;
-    this.#generation++;
-    this.#abort?.abort();
+    this.#work.abort();
     this.#disarm();
+  }
+
+  // Starts a new piece of async work, ending any before it; returns its signal.
+  #begin(): AbortSignal {
+    this.#work.abort();
+    this.#work = new AbortController();
+    return this.#work.signal;
   }
 
   #detach(): void {
@@ -537,13 +543,13 @@ export class ResilientWebSocket {
   #attempt(): void {
     // No attempt is spent while the browser knows it is offline; `online` resumes.
     if (this.#offline()) return this.#setState('offline');
-    const generation = ++this.#generation;
+    const signal = this.#begin();
     const attempt = this.#counters.retries;
     const cached = this.#cache;
     const resolved =
-      cached && this.#options.now() < cached.expiresAt ? { ...cached, cached: true } : this.#resolve(attempt);
+      cached && this.#options.now() < cached.expiresAt ? { ...cached, cached: true } : this.#resolve(attempt, signal);
     if (resolved instanceof Promise) {
-      resolved.then(this.#step((target) => generation === this.#generation && this.#open(target, attempt)));
+      resolved.then(this.#step((target) => !signal.aborted && this.#open(target, attempt)));
     } else {
       this.#open(resolved, attempt);
     }
@@ -653,26 +659,29 @@ export class ResilientWebSocket {
 
   // Asks HTTP or the resolver where to connect, when the options call for it. Returns the
   // target, or the outcome that stands in the way.
-  #resolve(attempt: number): Target | Promise<Target | Outcome> {
+  #resolve(attempt: number, signal: AbortSignal): Target | Promise<Target | Outcome> {
     const options = this.#options;
     const endpoint = this.#endpoint as string;
     const outcome = this.#counters.lastOutcome;
     const mode = options.preflight;
     const probing = !!options.fetch && mode !== 'never';
-    if (this.#resolver) return this.#ask(attempt, probing ? this.#suspect : undefined);
+    if (this.#resolver) return this.#ask(attempt, signal, probing ? this.#suspect : undefined);
     // Probe once anything went wrong (a failed handshake, a drop, an HTTP refusal), so that while
     // the endpoint is down no WebSocket attempt is spent: Chromium throttles failed handshakes.
     const failing = outcome && outcome.type !== 'exception';
-    return probing && (mode === 'always' || failing) ? this.#ask(attempt, endpoint) : { url: endpoint, via: 'direct' };
+    return probing && (mode === 'always' || failing)
+      ? this.#ask(attempt, signal, endpoint)
+      : { url: endpoint, via: 'direct' };
   }
 
   // Probes `probe` (an endpoint whose handshake failed, or the URL endpoint itself) over HTTP,
   // then runs the resolver, if there is one. Both share one `resolveTimeout` and one abort.
-  async #ask(attempt: number, probe?: string): Promise<Target | Outcome> {
+  async #ask(attempt: number, work: AbortSignal, probe?: string): Promise<Target | Outcome> {
     const options = this.#options;
     const resolver = this.#resolver;
+    // Aborted by the timeout or with the attempt's work; the requests and the resolver get it.
     const controller = new AbortController();
-    this.#abort = controller;
+    work.addEventListener('abort', () => controller.abort(), { once: true });
     this.#setState('resolving');
     const timeout = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
     // Settles at the abort even when a resolver (or a fetch) ignores its signal.
@@ -854,12 +863,12 @@ export class ResilientWebSocket {
   // never settles counts as a failed attempt (and the next 401 may ask again).
   #refreshAuth(outcome: Outcome): void {
     const { refreshAuth, resolveTimeout } = this.#options;
-    const generation = ++this.#generation;
-    const current = () => generation === this.#generation;
+    const signal = this.#begin();
+    const current = () => !signal.aborted;
     this.#arm(
       'refresh',
       () => {
-        this.#generation++;
+        this.#work.abort();
         this.#authRefreshed = false;
         const error = new ResolveError(`refreshAuth did not settle within ${resolveTimeout} ms`, 'network', '');
         this.#settle({ type: 'resolve', error });
