@@ -473,6 +473,13 @@ export class ResilientWebSocket {
     if (state !== previous) this.#emit('state', state, previous);
   }
 
+  // Enters `state` after a socket ended; the one place `close` is emitted: the state changes
+  // first, then `close`, then the news (reconnecting, failed).
+  #enter(state: State, event?: CloseEvent): void {
+    this.#setState(state);
+    if (event) this.#emit('close', event);
+  }
+
   // Arms the timer for `purpose` (replacing one already armed); it runs `callback` as a step.
   #arm(purpose: TimerPurpose, callback: () => void, ms: number): void {
     this.#disarm(purpose);
@@ -647,10 +654,8 @@ export class ResilientWebSocket {
     socket.onclose = this.#step((event: CloseEvent) => {
       const opened = counters.openedAt !== undefined && this.#current !== 'connecting';
       this.#detach();
-      if (this.#current === 'closing') {
-        this.#setState('closed');
-        this.#emit('close', event);
-      } else {
+      if (this.#current === 'closing') this.#enter('closed', event);
+      else {
         const { code, reason, wasClean } = event;
         this.#settle({ type: 'close', code, reason, wasClean, opened }, event);
       }
@@ -816,10 +821,8 @@ export class ResilientWebSocket {
     counters.lastOutcome = outcome;
     const decision = decided ?? this.#decide(outcome);
     if (decision === 'stop') {
-      this.#setState('closed');
-      this.#dropQueue('closed');
-      if (event) this.#emit('close', event);
-      return;
+      this.#enter('closed', event);
+      return this.#dropQueue('closed');
     }
     const refresh = decision === 'refresh-auth';
     const said = describe(outcome);
@@ -851,11 +854,10 @@ export class ResilientWebSocket {
       this.#authRefreshed = true;
       this.#cache = undefined;
     }
-    this.#setState('waiting');
     this.#retryAt = options.now() + delay;
     this.#retry = refresh ? () => this.#refreshAuth(outcome) : () => this.#attempt();
     this.#arm('retry', () => this.#retry(), delay);
-    if (event) this.#emit('close', event);
+    this.#enter('waiting', event);
     this.#emit('reconnecting', { attempt, delay, reason: outcome });
   }
 
@@ -966,8 +968,7 @@ export class ResilientWebSocket {
   #fail(outcome: Outcome, why: string, event?: CloseEvent): void {
     const error = new ConnectionFailedError(`Gave up after ${why}`, outcome, redactUrl(this.#url));
     this.#counters.lastError = error;
-    this.#setState('failed');
-    if (event) this.#emit('close', event);
+    this.#enter('failed', event);
     this.#emit('failed', error);
     // Nothing would send them any more; `connect()` starts over with an empty queue.
     this.#dropQueue('failed');
