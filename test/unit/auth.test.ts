@@ -16,6 +16,16 @@ function closingServer(code: number, after = 10) {
   return server;
 }
 
+/** A server whose nth connection is closed with the nth code, 10 ms after it opened; later ones stay. */
+function closingInTurn(...codes: number[]) {
+  const server = startServer();
+  let connections = 0;
+  server.on('connection', (socket) => {
+    const code = codes[connections++];
+    if (code) setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
+  });
+}
+
 describe('auth refresh', () => {
   it('does not loop on a server that accepts and closes with 4401 at once: one refresh, then failed', async () => {
     closingServer(4401);
@@ -42,13 +52,7 @@ describe('auth refresh', () => {
   });
 
   it('waits the backoff before a refresh that follows other failures, and counts it against maxRetries', async () => {
-    const server = startServer();
-    let connections = 0;
-    server.on('connection', (socket) => {
-      connections++;
-      const code = connections === 1 ? 1011 : 4401;
-      setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
-    });
+    closingInTurn(1011, 4401, 4401, 4401);
     const refreshAuth = vi.fn(async () => {});
     const client = createClient({ refreshAuth, maxRetries: 1 });
     const log = record(client, 'reconnecting', 'failed');
@@ -59,15 +63,7 @@ describe('auth refresh', () => {
   });
 
   it('gives the refresh after another failure a backoff delay, not 0', async () => {
-    const server = startServer();
-    let connections = 0;
-    server.on('connection', (socket) => {
-      connections++;
-      if (connections <= 2) {
-        const code = connections === 1 ? 1011 : 4401;
-        setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
-      }
-    });
+    closingInTurn(1011, 4401);
     const refreshAuth = vi.fn(async () => {});
     const client = createClient({ refreshAuth });
     const delays: number[] = [];
@@ -110,15 +106,7 @@ describe('auth refresh after connect()', () => {
 
 describe('auth refresh and a wait cut short', () => {
   it('still refreshes when visibility cuts short the wait before a refresh', async () => {
-    const server = startServer();
-    let connections = 0;
-    server.on('connection', (socket) => {
-      connections++;
-      if (connections <= 2) {
-        const code = connections === 1 ? 1011 : 4401;
-        setTimeout(() => socket.close({ code, reason: '', wasClean: true }), 10);
-      }
-    });
+    closingInTurn(1011, 4401);
     const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
     const refreshAuth = vi.fn(async () => {});
     const client = createClient({

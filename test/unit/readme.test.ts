@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../src';
+import { typeProblems } from './compile';
 
 const root = join(__dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -46,15 +47,7 @@ describe('README', () => {
       types: ['node'],
       paths: { 'resilient-ws': [join(root, 'src/index.ts')] },
     };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile;
-    host.readFile = (name) => files.get(name) ?? readFile(name);
-    const fileExists = host.fileExists;
-    host.fileExists = (name) => files.has(name) || fileExists(name);
-    const program = ts.createProgram([...files.keys()], options, host);
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const problems = typeProblems(files, options);
     expect(problems).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import {
   type SendResult,
   type State,
 } from '../../src';
+import { typeProblems } from './compile';
 
 describe('public types', () => {
   it('types every event listener by its event', () => {
@@ -99,15 +100,7 @@ describe('declarations', () => {
       noEmit: true,
       skipLibCheck: true,
     };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile;
-    host.readFile = (name) => files.get(name) ?? readFile(name);
-    const fileExists = host.fileExists;
-    host.fileExists = (name) => files.has(name) || fileExists(name);
-    const program = ts.createProgram([...files.keys()], options, host);
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const problems = typeProblems(files, options);
     expect(problems).toEqual([]);
   });
 });
