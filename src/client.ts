@@ -427,7 +427,14 @@ export class ResilientWebSocket {
   // others still run. eventemitter3's own emit would stop at the first exception.
   #dispatch(type: keyof ResilientEvents, args: unknown[]): void {
     const { logger } = this.#options;
-    if (logger && type !== 'message') logger(type, args);
+    // The logger is the app's code too: one that throws must not cost the listeners their event.
+    if (logger && type !== 'message') {
+      try {
+        logger(type, args);
+      } catch (error) {
+        report(error);
+      }
+    }
     const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
     const found = (this.#events as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
     if (!found) return;
@@ -691,7 +698,11 @@ export class ResilientWebSocket {
     const timeout = options.timers.setTimeout(() => controller.abort(), options.resolveTimeout);
     // Settles at the abort even when a resolver (or a fetch) ignores its signal.
     const aborted = new Promise<never>((_, reject) => {
-      controller.signal.onabort = () => reject(new ResolveError('Resolving timed out or was cancelled', 'network', ''));
+      controller.signal.onabort = () => {
+        // Names what was asked: the resolver's URL, or the endpoint being probed.
+        const asked = resolver?.url ?? (probe && toHttpUrl(probe)) ?? '';
+        reject(new ResolveError(`Asking ${asked || 'the resolver'} timed out or was cancelled`, 'network', asked));
+      };
     });
     // Never awaited when the probe or the resolver throws at once; that is no unhandled rejection.
     aborted.catch(noop);

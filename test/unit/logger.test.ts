@@ -1,7 +1,7 @@
 // The debug log: a line per event with what ended each attempt and the delay that followed, and
 // no secret from a URL.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { describeEvent, ResilientWebSocket } from '../../src';
 import { advance, createClient, MockSocket, startServer, useFakeClock } from './helpers';
 
@@ -36,5 +36,26 @@ describe('logger', () => {
     expect(lines).toContain('[resilient-ws] connecting to ws://localhost:1234/feed?token=REDACTED (attempt 0)');
     expect(lines.join('\n')).not.toContain('SECRET');
     client.close();
+  });
+});
+
+describe('a logger that throws', () => {
+  it('is reported, and the listeners still get the event', async () => {
+    const reported: unknown[] = [];
+    vi.stubGlobal('reportError', (error: unknown) => reported.push(error));
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
+    startServer();
+    const client = createClient({
+      logger: () => {
+        throw new Error('logger bug');
+      },
+    });
+    const opened = vi.fn();
+    client.on('open', opened);
+    await advance(10);
+    expect(opened).toHaveBeenCalledOnce();
+    expect(reported.length).toBeGreaterThan(0);
   });
 });

@@ -504,6 +504,20 @@ describe('cancellation', () => {
     expect(ws.state).not.toBe('resolving');
   });
 
+  it('names what it asked, secrets redacted, when a resolver ignores the timeout', async () => {
+    const hanging = vi.fn(() => new Promise<Response>(() => {}));
+    const ws = clientOf(discover('https://api.example.com/realtime?token=SECRET'), {
+      fetch: hanging,
+      resolveTimeout: 1000,
+    });
+    await advance(1010);
+    const outcome = ws.stats.lastOutcome as { type: string; error: Error };
+    expect(outcome.type).toBe('resolve');
+    expect(outcome.error.message).toBe(
+      'Asking https://api.example.com/realtime?token=REDACTED timed out or was cancelled',
+    );
+  });
+
   it('does not stretch a max-age by reusing the answer', async () => {
     const server = startServer();
     const { fetch, requests } = fakeFetch({ status: 200, headers: { 'cache-control': 'max-age=10' } });
