@@ -2,12 +2,11 @@
 // turned into a Resolution by a parser (the default one reads { url, protocols, maxAge }).
 
 import { InvalidArgumentError, ResolveError } from '../errors';
+import { type RequestSettings, request } from './http';
 import type { Resolution, Resolver } from './resolver';
+import { redactUrl } from './url';
 
 export type { Resolution };
-
-import { type RequestSettings, request } from './http';
-import { redactUrl } from './url';
 
 /** Turns a discovery answer's parsed JSON into a {@link Resolution}; throw to reject it. */
 export type DiscoveryParser = (body: unknown, response: Response) => Resolution;
