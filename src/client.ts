@@ -38,15 +38,20 @@ const retryAfterSpread = 0.2;
 // Back online or visible: reconnect within this many ms, at random, so a crowd returns spread out.
 const returnSpread = 300;
 
-// Reports a listener's exception the way EventTarget does: as an uncaught error (window.onerror,
-// Node's uncaughtException), without stopping the client or the other listeners.
-function report(error: unknown): void {
-  const { reportError } = globalThis as { reportError?: (error: unknown) => void };
-  if (typeof reportError === 'function') reportError(error);
-  else
-    queueMicrotask(() => {
-      throw error;
-    });
+// Calls the app's code (a listener, the logger) or a follow-up; an exception is reported the
+// way EventTarget does, as an uncaught error (window.onerror, Node's uncaughtException), without
+// stopping the client or the other listeners.
+function safely(fn: (...args: unknown[]) => void, context?: unknown, args: unknown[] = []): void {
+  try {
+    fn.apply(context, args);
+  } catch (error) {
+    const { reportError } = globalThis as { reportError?: (error: unknown) => void };
+    if (typeof reportError === 'function') reportError(error);
+    else
+      queueMicrotask(() => {
+        throw error;
+      });
+  }
 }
 
 // One registered listener, as eventemitter3 keeps it.
@@ -411,13 +416,7 @@ export class ResilientWebSocket {
     if (this.#draining) return;
     this.#draining = true;
     try {
-      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) {
-        try {
-          next();
-        } catch (error) {
-          report(error);
-        }
-      }
+      for (let next = this.#pending.shift(); next; next = this.#pending.shift()) safely(next);
     } finally {
       this.#draining = false;
     }
@@ -428,13 +427,7 @@ export class ResilientWebSocket {
   #dispatch(type: keyof ResilientEvents, args: unknown[]): void {
     const { logger } = this.#options;
     // The logger is the app's code too: one that throws must not cost the listeners their event.
-    if (logger && type !== 'message') {
-      try {
-        logger(type, args);
-      } catch (error) {
-        report(error);
-      }
-    }
+    if (logger && type !== 'message') safely(logger as (...args: unknown[]) => void, undefined, [type, args]);
     const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${type}` : type;
     const found = (this.#events as unknown as { _events: Record<string, Registration | Registration[]> })._events[key];
     if (!found) return;
@@ -442,11 +435,7 @@ export class ResilientWebSocket {
     this.#inDrop = type === 'drop';
     for (const { fn, context, once } of Array.isArray(found) ? [...found] : [found]) {
       if (once) this.#events.off(type, fn, context, true);
-      try {
-        fn.apply(context, args);
-      } catch (error) {
-        report(error);
-      }
+      safely(fn, context, args);
     }
     this.#inDrop = outer;
   }
