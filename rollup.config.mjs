@@ -1,5 +1,6 @@
-// Builds dist/: ESM and CJS for bundlers and Node (eventemitter3 stays a dependency), one type
-// declaration per format, and a minified UMD for script tags with eventemitter3 inside.
+// Builds dist/: ESM and CJS for bundlers and Node (eventemitter3 stays a dependency), one entry
+// per package export with shared chunks, type declarations per entry and format, and a minified
+// UMD for script tags with eventemitter3 inside (batteries included).
 import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -7,18 +8,35 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const typescriptOptions = { tsconfig: './tsconfig.json', declaration: false, outDir: undefined };
-// Private members are named without a leading underscore; mangling the ones that start with
-// "_" would be unsafe, so only whitespace and locals are minified.
 const banner = '/*! resilient-ws | MIT License */';
+
+// Package export → source file. Each feature is its own entry, so an app imports only what it uses.
+export const entries = {
+  index: 'src/index.ts',
+  core: 'src/core.ts',
+  heartbeat: 'src/features/heartbeat.ts',
+  network: 'src/features/network.ts',
+  page: 'src/features/page.ts',
+  preflight: 'src/resolution/feature.ts',
+  discovery: 'src/resolution/discovery.ts',
+};
 
 export default [
   {
-    input: 'src/index.ts',
+    input: entries,
     external: ['eventemitter3'],
     plugins: [typescript(typescriptOptions)],
     output: [
-      { file: 'dist/index.mjs', format: 'es', sourcemap: true, banner },
-      { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, banner, exports: 'named' },
+      { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs' },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        sourcemap: true,
+        banner,
+        exports: 'named',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'shared/[name]-[hash].cjs',
+      },
     ],
   },
   {
@@ -30,12 +48,13 @@ export default [
       name: 'ResilientWS',
       sourcemap: true,
       banner,
-      plugins: [terser({ format: { comments: /^!/ } })],
+      // Private #names are safe to shorten; terser leaves them alone unless asked.
+      plugins: [terser({ format: { comments: /^!/ }, mangle: { properties: { regex: /^#/ } } })],
     },
   },
-  {
-    input: 'src/index.ts',
+  ...['mts', 'cts'].map((extension) => ({
+    input: entries,
     plugins: [dts()],
-    output: [{ file: 'dist/index.d.mts' }, { file: 'dist/index.d.cts' }],
-  },
+    output: { dir: 'dist', entryFileNames: `[name].d.${extension}`, chunkFileNames: `shared/[name]-[hash].d.${extension}` },
+  })),
 ];

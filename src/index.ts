@@ -1,32 +1,25 @@
 /**
- * resilient-ws: a resilient WebSocket client for browsers.
+ * resilient-ws: a resilient WebSocket client for browsers. This entry has everything: the
+ * batteries-included {@link ResilientWebSocket}, the core client and every feature.
  * @license MIT
  * @packageDocumentation
  */
 
-export type { BackoffSettings, Jitter } from './backoff';
-export { backoffDelay } from './backoff';
-export { ResilientWebSocket } from './client';
-export {
-  ConnectionFailedError,
-  InvalidArgumentError,
-  isResilientError,
-  ResilientWebSocketError,
-  ResolveError,
-} from './errors';
-export type { DropInfo, ResilientEvents, ResilientListener, ResolvedInfo, SendResult, State, Stats } from './events';
-export type { Environment } from './liveness/environment';
-export type { HeartbeatOptions } from './liveness/heartbeat';
-export { heartbeatCloseCode } from './liveness/heartbeat';
-export { describeEvent, describeOutcome } from './logger';
-export type { Options, Timers, WebSocketConstructor } from './options';
+export * from './core';
+export type { DiscoveryOptions, DiscoveryParser } from './resolution/discovery';
+export { discover, parseDiscovery } from './resolution/discovery';
+export { describeEvent } from './core/logger';
+export type { Environment } from './features/environment';
+export type { HeartbeatOptions } from './features/heartbeat';
+export { heartbeat, heartbeatCloseCode } from './features/heartbeat';
+export { network } from './features/network';
+export type { PageOptions } from './features/page';
+export { page } from './features/page';
+export type { Options } from './options';
 export { defaults } from './options';
-export type { Decision, Outcome } from './policy';
-export { defaultDecision, defaultPolicy, policyKeys } from './policy';
-export type { OverflowPolicy, SendData } from './queue';
-export type { DiscoveryOptions, DiscoveryParser, Resolution } from './resolve/discovery';
-export { discover, parseDiscovery } from './resolve/discovery';
-export type { RequestSettings } from './resolve/http';
-export type { ResolveContext, Resolver } from './resolve/resolver';
-export type { HostRule } from './resolve/url';
-export { redactUrl } from './resolve/url';
+export type { ResolutionOptions } from './resolution/feature';
+export { preflight, resolveWith } from './resolution/feature';
+export type { RequestSettings } from './resolution/http';
+export type { Resolution, ResolveContext, Resolver } from './resolution/resolver';
+export type { HostRule } from './resolution/url';
+export { ResilientWebSocket } from './websocket';

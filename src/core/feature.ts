@@ -3,14 +3,19 @@
 // backoff, policy, queue and connect timeout (resolution, heartbeat, network, page lifecycle,
 // delivery guarantees) is a feature, so an app pays only for the ones it imports.
 
-import type { ResilientEvents, ResolvedInfo, State } from '../events';
-import type { Timers } from '../options';
-import type { Outcome } from '../policy';
-import type { SendData } from '../queue';
-import type { Resolution } from '../resolve/resolver';
+import type { ResilientEvents, ResolvedInfo, State, Stats } from './events';
+import type { Decision, Outcome } from './policy';
+import type { SendData } from './queue';
 
 /** Where an attempt connects and how that was found (the `resolved` event reports it, redacted). */
-export type Target = Resolution & Partial<Omit<ResolvedInfo, 'url'>> & Pick<ResolvedInfo, 'via'>;
+export type Target = { url: string; protocols?: string | string[] } & Partial<Omit<ResolvedInfo, 'url'>> &
+  Pick<ResolvedInfo, 'via'>;
+
+/** Timer functions the client schedules with; inject them to drive time in tests. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
 /** What the network and the page report to the lifecycle (see the README's lifecycle diagram). */
 export type Signal = 'online' | 'offline' | 'visible' | 'hide' | 'show';
@@ -21,11 +26,23 @@ export interface FeatureHost {
   readonly state: State;
   /** The socket while connecting, open, or held offline. */
   readonly socket: WebSocket | undefined;
+  /** The client's counters, live: a feature may fill in what it measures (`rtt`). */
+  readonly stats: Stats;
   /** The client's clock, timers and random (injected in tests). */
   readonly now: () => number;
   readonly timers: Timers;
   readonly random: () => number;
-  /** Sends on the open socket at once, past the queue and every `send` hook; false when none is open. */
+  /**
+   * Arms the client's timer named `name` (replacing one armed under that name); `callback` runs
+   * as a step. Every such timer ends with the connection: close(), a reconnect, a lost socket.
+   */
+  arm(name: string, callback: () => void, ms: number): void;
+  /** Clears the timer named `name`. */
+  disarm(name: string): void;
+  /**
+   * Sends on the open socket (also one held while offline) at once, past the queue and every
+   * `send` hook; false when there is none.
+   */
   transmit(data: SendData): boolean;
   /** Emits one of the client's events; listeners run once the current step has settled. */
   emit<T extends keyof ResilientEvents>(type: T, ...args: ResilientEvents[T]): void;
@@ -51,6 +68,8 @@ export interface AttemptContext {
   renew: boolean;
   /** Aborted when the attempt is cancelled (close(), reconnect(), the page hidden). */
   signal: AbortSignal;
+  /** What the policy (with the app's `decide`) makes of an outcome, such as an HTTP answer. */
+  decide(outcome: Outcome): Decision;
   /** Announces that resolution is under way: the state becomes `resolving` and the event fires. */
   resolving(info: ResilientEvents['resolving'][0]): void;
 }
@@ -66,12 +85,15 @@ export interface Feature {
    */
   attach?(host: FeatureHost): (() => void) | undefined;
   /**
-   * Before each attempt: a target, the outcome that stands in the way (an HTTP refusal), a
-   * promise of either, or undefined to leave the attempt to the next feature (the last one
+   * Before each attempt: a target, a promise of a target or of the outcome that stands in the
+   * way (an HTTP refusal), or undefined to leave the attempt to the next feature (the last one
    * standing connects to the endpoint as given).
    */
-  resolve?(context: AttemptContext): Target | Outcome | Promise<Target | Outcome> | undefined;
-  /** The socket opened: runs before the `open` event and the queue flush; may `transmit`. */
+  resolve?(context: AttemptContext): Target | Promise<Target | Outcome> | undefined;
+  /**
+   * The socket opened: runs before the `open` event, and before the queue flush that follows the
+   * open listeners; may `transmit`.
+   */
   open?(socket: WebSocket): void;
   /** A message arrived: return true when it was the feature's own (a pong, an ack), so it is not emitted. */
   message?(event: MessageEvent): boolean | undefined;

@@ -3,8 +3,8 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { discover } from '../../src';
-import { normalizeOptions } from '../../src/options';
-import { parseRetryAfter } from '../../src/resolve/http';
+import { normalizeCoreOptions as normalizeOptions } from '../../src/core/options';
+import { parseRetryAfter } from '../../src/resolution/http';
 import {
   advance,
   clientOf,

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Options, ResilientWebSocket } from '../../src';
-import { queuedHandshakes, queueHandshake } from '../../src/handshakes';
+import { queuedHandshakes, queueHandshake } from '../../src/core/handshakes';
 import { advance, createClient, record, url, useFakeClock } from './helpers';
 
 useFakeClock();

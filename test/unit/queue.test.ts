@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byteSize, SendQueue } from '../../src/queue';
+import { byteSize, SendQueue } from '../../src/core/queue';
 
 describe('byteSize', () => {
   it('counts UTF-8 bytes of strings', () => {

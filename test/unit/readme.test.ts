@@ -10,12 +10,20 @@ import { typeProblems } from './compile';
 
 const root = join(__dirname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const optionsSource = readFileSync(join(root, 'src/options.ts'), 'utf8');
+// Every interface that ResilientWebSocket's options are made of.
+const optionsSources = [
+  ['src/core/options.ts', 'export interface CoreOptions {'],
+  ['src/resolution/feature.ts', 'export interface ResolutionOptions {'],
+  ['src/options.ts', 'export interface Options extends CoreOptions, ResolutionOptions {'],
+] as const;
 
 describe('README', () => {
   it('lists every option, with the default the code has', () => {
-    const block = optionsSource.slice(optionsSource.indexOf('export interface Options {'));
-    const declared = [...block.slice(0, block.indexOf('\n}')).matchAll(/^ {2}(\w+)\?:/gm)].map(([, name]) => name);
+    const declared = optionsSources.flatMap(([file, start]) => {
+      const source = readFileSync(join(root, file), 'utf8');
+      const block = source.slice(source.indexOf(start));
+      return [...block.slice(0, block.indexOf('\n}')).matchAll(/^ {2}(\w+)\?:/gm)].map(([, name]) => name);
+    });
     const rows = Object.fromEntries(
       [...readme.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map(([, name, value]) => [name, value?.trim()]),
     );

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Options, type ResilientEvents, ResilientWebSocket, type Timers } from '../../src';
-import { queuedHandshakes } from '../../src/handshakes';
+import { queuedHandshakes } from '../../src/core/handshakes';
 
 const events: (keyof ResilientEvents)[] = [
   'state',

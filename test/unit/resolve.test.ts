@@ -7,7 +7,7 @@ import {
   type ResolvedInfo,
   ResolveError,
 } from '../../src';
-import { parseRetryAfter } from '../../src/resolve/http';
+import { parseRetryAfter } from '../../src/resolution/http';
 import { type Answer, advance, clientOf, fakeFetch, MockSocket, record, startServer, useFakeClock } from './helpers';
 
 useFakeClock();

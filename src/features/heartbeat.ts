@@ -1,7 +1,9 @@
 // Application-level ping with a wall-clock deadline: a silent peer is found even when the
 // browser throttles or freezes timers, because the deadline is a time, checked on every chance.
 
-import type { SendData } from '../queue';
+import type { Feature, FeatureHost } from '../core/feature';
+import { check, delay } from '../core/options';
+import { isSendData, type SendData } from '../core/queue';
 
 /** Heartbeat settings; see the `heartbeat` option. */
 export interface HeartbeatOptions {
@@ -33,7 +35,7 @@ export interface HeartbeatOptions {
 /** The close code a client uses when it drops a connection that missed its heartbeat deadline. */
 export const heartbeatCloseCode = 4408;
 
-/** The heartbeat's clock arithmetic; the client sends, schedules and closes. */
+/** The heartbeat's clock arithmetic; the feature sends, schedules and closes. */
 export class Heartbeat {
   /** The last round-trip time, ms. */
   rtt?: number;
@@ -94,4 +96,64 @@ export class Heartbeat {
     const at = this.#deadline < Infinity ? this.#deadline : this.#lastLife + this.#settings.interval;
     return Math.max(0, at - now);
   }
+}
+
+/**
+ * The heartbeat feature: pings after `interval` ms without a message, and ends a connection that
+ * shows no life within `timeout` of a ping (close code 4408; the policy reconnects). Its deadline
+ * is also checked on every message and send, and when the page or network wakes it.
+ * @throws InvalidArgumentError for a bad interval, timeout or message.
+ */
+export function heartbeat(settings: HeartbeatOptions = {}): Feature {
+  const { interval = 0, timeout = 0, message } = settings;
+  const [validDelay, expectedDelay] = delay;
+  check(
+    'heartbeat',
+    validDelay(interval as never) && validDelay(timeout as never),
+    `interval and timeout: ${expectedDelay}`,
+    JSON.stringify(settings),
+  );
+  // A ping the socket cannot send would throw on every tick, or go out as "[object Object]".
+  check(
+    'heartbeat.message',
+    message === undefined || typeof message === 'function' || isSendData(message),
+    'a string, ArrayBuffer, view, Blob or a function that returns one',
+    message,
+  );
+  const beat = new Heartbeat(settings);
+  let host: FeatureHost;
+  // Nothing goes out, and nothing is believed, on a socket already past its deadline.
+  const dead = () => {
+    const expired = beat.expired(host.now());
+    if (expired) host.lose({ type: 'heartbeat' }, heartbeatCloseCode, 'heartbeat timeout');
+    return expired;
+  };
+  // Sends a ping when one is due (or now, when forced) and schedules the next check; a passed
+  // deadline ends the connection. Also runs for a connection held while offline.
+  const tick = (force?: boolean) => {
+    const socket = host.socket;
+    if (!socket || (host.state !== 'open' && host.state !== 'offline') || dead()) return;
+    const time = host.now();
+    const ping = beat.due(time, force);
+    if (ping !== undefined) socket.send(ping);
+    host.arm('heartbeat', tick, beat.next(time));
+  };
+  return {
+    attach(given) {
+      host = given;
+      return undefined;
+    },
+    open() {
+      beat.reset(host.now());
+      tick();
+    },
+    message(event) {
+      if (dead()) return true;
+      const pong = beat.receive(event, host.now());
+      host.stats.rtt = beat.rtt;
+      return pong;
+    },
+    send: () => !dead(),
+    wake: () => tick(true),
+  };
 }

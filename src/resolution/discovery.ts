@@ -1,7 +1,7 @@
 // Discovery: a JSON document that names the WebSocket endpoint, read with a size cap and
 // turned into a Resolution by a parser (the default one reads { url, protocols, maxAge }).
 
-import { InvalidArgumentError, ResolveError } from '../errors';
+import { InvalidArgumentError, ResolveError } from '../core/errors';
 import { type RequestSettings, request } from './http';
 import type { Resolution, Resolver } from './resolver';
 import { redactUrl } from './url';

@@ -1,32 +1,9 @@
-// URL rules: which schemes are accepted, how http(s) maps to ws(s), and how secrets in a URL
-// are hidden before it reaches an error, an event or a log.
+// Rules for where resolution may lead: allowed hosts, no downgrade, and what a resolver's answer
+// must look like before it reaches the WebSocket constructor.
 
-import { InvalidArgumentError, ResolveError } from '../errors';
-import { redactUrl } from '../redact';
-
-const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
-
-/**
- * Parses `input` as a WebSocket endpoint: ws:, wss:, or their http:/https: twins, which are mapped
- * to ws:/wss: as the browser's own constructor does. Relative URLs resolve against `base` (in a
- * page, its address). Throws {@link InvalidArgumentError} naming `argument` otherwise.
- */
-export function toWebSocketUrl(input: string | URL, base?: string, argument = 'url'): string {
-  let url: URL;
-  try {
-    url = new URL(input, base);
-  } catch {
-    throw new InvalidArgumentError(
-      argument,
-      `"${input}" is not a valid URL${base ? '' : ' (a relative URL needs a page to resolve against)'}`,
-    );
-  }
-  const scheme = wsSchemes[url.protocol];
-  if (!scheme) throw new InvalidArgumentError(argument, `scheme ${url.protocol} is not ws:, wss:, http: or https:`);
-  if (url.hash) throw new InvalidArgumentError(argument, 'a WebSocket URL cannot have a #fragment');
-  url.protocol = scheme;
-  return url.href;
-}
+import { InvalidArgumentError, ResolveError } from '../core/errors';
+import { redactUrl } from '../core/redact';
+import { protocolsExpected, toWebSocketUrl, validProtocols } from '../core/url';
 
 /** Which hosts resolved endpoints may name: exact hostnames, `*.suffix` for subdomains, or a predicate. */
 export type HostRule = string[] | ((hostname: string) => boolean);
@@ -121,23 +98,6 @@ export function checkTarget(
   return url;
 }
 
-// A subprotocol is an HTTP token (RFC 6455 §4.1, RFC 9110 §5.6.2).
-const token = /^[!#$%&'*+\-.^_`|~\dA-Za-z]+$/;
-
-/** What {@link validProtocols} accepts, for messages. */
-export const protocolsExpected = 'a subprotocol token or an array of distinct tokens';
-
-/** Whether `protocols` is undefined, a subprotocol token, or an array of distinct tokens. */
-export function validProtocols(protocols: unknown): boolean {
-  const list = typeof protocols === 'string' ? [protocols] : protocols;
-  return (
-    protocols === undefined ||
-    (Array.isArray(list) &&
-      list.every((item) => typeof item === 'string' && token.test(item)) &&
-      new Set(list).size === list.length)
-  );
-}
-
 /** The longest a resolution may be reused, in seconds, whatever the server said: one day. */
 export const maxResolutionAge = 86_400;
 
@@ -172,9 +132,5 @@ export function clampAge(seconds: unknown): number | undefined {
   return typeof seconds === 'number' && seconds >= 0 ? Math.min(seconds, maxResolutionAge) : undefined;
 }
 
-/** The http(s) twin of a ws(s) URL, for preflight requests. */
-export function toHttpUrl(url: string): string {
-  return url.replace(/^ws/, 'http');
-}
-
 export { redactUrl };
+export { protocolsExpected, toHttpUrl, toWebSocketUrl, validProtocols } from '../core/url';

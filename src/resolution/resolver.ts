@@ -1,7 +1,7 @@
 // What a resolver is: the function that finds the endpoint before an attempt, what it is given
 // and what it answers. Types only.
 
-import type { Outcome } from '../errors';
+import type { Outcome } from '../core/errors';
 import type { HostRule } from './url';
 
 /**

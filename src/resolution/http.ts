@@ -1,7 +1,7 @@
 // The HTTP side of resolution: one request with a timeout, and what its answer says about
 // the endpoint (final URL after redirects, status, Retry-After, max-age).
 
-import { ResolveError } from '../errors';
+import { ResolveError } from '../core/errors';
 import { checkDestination, clampAge, type DestinationRules, redactUrl } from './url';
 
 /** What the app may set on preflight and discovery requests. */
