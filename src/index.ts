@@ -6,8 +6,6 @@
  */
 
 export * from './core';
-export type { DiscoveryOptions, DiscoveryParser } from './resolution/discovery';
-export { discover, parseDiscovery } from './resolution/discovery';
 export { describeEvent } from './core/logger';
 export type { Environment } from './features/environment';
 export type { HeartbeatOptions } from './features/heartbeat';
@@ -17,6 +15,8 @@ export type { PageOptions } from './features/page';
 export { page } from './features/page';
 export type { Options } from './options';
 export { defaults } from './options';
+export type { DiscoveryOptions, DiscoveryParser } from './resolution/discovery';
+export { discover, parseDiscovery } from './resolution/discovery';
 export type { ResolutionOptions } from './resolution/feature';
 export { preflight, resolveWith } from './resolution/feature';
 export type { RequestSettings } from './resolution/http';

@@ -100,7 +100,6 @@ const shutting: Step = ['closing', 'cancel', 'drop', 'shut'];
 const closed: Step = ['closed', 'cancel', 'drop', 'dispose'];
 const resolving: Step = ['resolving'];
 const connecting: Step = ['connecting'];
-const offline: Step = ['offline'];
 const opened: Step = ['open', 'opened'];
 const done: Step = ['closed', 'detach', 'report', 'dispose'];
 const ended: Step = [undefined, 'detach', 'settle'];
@@ -131,7 +130,7 @@ export const lifecycle: Readonly<Record<Input, readonly Step[]>> = {
   close:     [closed,    closed,    shutting,  shutting,  shutting,  closed,    closed,    closed,    _,         _,         closed],
   resolve:   [resolving, resolving, resolving, resolving, resolving, resolving, resolving, resolving, resolving, resolving, resolving],
   dial:      [connecting,connecting,connecting,connecting,connecting,connecting,connecting,connecting,connecting,connecting,connecting],
-  hold:      [offline,   offline,   offline,   offline,   offline,   offline,   offline,   offline,   offline,   offline,   offline],
+  hold:      [park,      park,      park,      park,      park,      park,      park,      park,      park,      park,      park],
   open:      [_,         _,         opened,    _,         _,         _,         _,         _,         _,         _,         _],
   ended:     [_,         _,         ended,     ended,     ended,     _,         _,         _,         done,      _,         _],
   lost:      [_,         lost,      lost,      lost,      lost,      lost,      _,         _,         _,         _,         _],

@@ -85,7 +85,11 @@ export class EventSurface {
   }
 
   /** Calls `listener` with the arguments of each `type` event; see {@link ResilientEvents}. */
-  on<T extends keyof ResilientEvents>(type: T, listener: (...args: ResilientEvents[T]) => void, context?: unknown): this {
+  on<T extends keyof ResilientEvents>(
+    type: T,
+    listener: (...args: ResilientEvents[T]) => void,
+    context?: unknown,
+  ): this {
     this.#events.on(type, listener, context);
     return this;
   }

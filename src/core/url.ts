@@ -48,4 +48,3 @@ export function validProtocols(protocols: unknown): boolean {
 export function toHttpUrl(url: string): string {
   return url.replace(/^ws/, 'http');
 }
-

@@ -11,7 +11,6 @@ export interface Environment {
   navigator?: { onLine?: boolean };
 }
 
-
 /** `given`, with each missing source taken from the globals. */
 export function defaultEnvironment(given: Environment = {}): Environment {
   const global = globalThis as {

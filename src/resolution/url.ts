@@ -132,5 +132,5 @@ export function clampAge(seconds: unknown): number | undefined {
   return typeof seconds === 'number' && seconds >= 0 ? Math.min(seconds, maxResolutionAge) : undefined;
 }
 
-export { redactUrl };
 export { protocolsExpected, toHttpUrl, toWebSocketUrl, validProtocols } from '../core/url';
+export { redactUrl };

@@ -1,9 +1,9 @@
 // The public API's types, checked by the compiler (npm run typecheck) and by expectTypeOf.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, onTestFinished } from 'vitest';
 import {
   type ConnectionFailedError,
   type Decision,
@@ -77,19 +77,31 @@ describe('declarations', () => {
     const root = join(__dirname, '../..');
     const declarations = join(root, 'dist/index.d.mts');
     expect(existsSync(declarations), 'dist/ is built first (npm run build; npm test does it)').toBe(true);
-    // The declarations served as an ordinary module, so that skipLibCheck skips @types/node only.
-    const copy = join(root, 'test/node-only-declarations.ts');
+    // The declarations served as ordinary modules (x.d.mts as x.mts, so `./x.mjs` still finds
+    // it), so that skipLibCheck skips @types/node only.
+    const copies = join(root, 'test/node-only');
     const entry = join(root, 'test/node-only-consumer.ts');
-    const files = new Map([
-      [copy, readFileSync(declarations, 'utf8')],
-      [
-        entry,
-        `import { ResilientWebSocket } from './node-only-declarations.js';
+    const files = new Map<string, string>();
+    for (const folder of ['', 'shared/']) {
+      for (const name of readdirSync(join(root, 'dist', folder))) {
+        if (name.endsWith('.d.mts')) {
+          files.set(
+            join(copies, folder, name.replace(/\.d\.mts$/, '.mts')),
+            readFileSync(join(root, 'dist', folder, name), 'utf8'),
+          );
+        }
+      }
+    }
+    files.set(
+      entry,
+      `import { ResilientWebSocket } from './node-only/index.mjs';
+        import { CoreWebSocket } from './node-only/core.mjs';
+        import { heartbeat } from './node-only/heartbeat.mjs';
         const ws = new ResilientWebSocket('ws://localhost/');
         ws.addEventListener('close', (event) => event.code);
-        ws.close();`,
-      ],
-    ]);
+        ws.close();
+        new CoreWebSocket('ws://localhost/', { features: [heartbeat()] }).close();`,
+    );
     const options: ts.CompilerOptions = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.NodeNext,
@@ -100,6 +112,13 @@ describe('declarations', () => {
       noEmit: true,
       skipLibCheck: true,
     };
+    // On disk, so the compiler finds the folders; removed afterwards.
+    for (const [path, text] of files) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    onTestFinished(() => rmSync(copies, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(entry, { force: true }));
     const problems = typeProblems(files, options);
     expect(problems).toEqual([]);
   });
