@@ -48,8 +48,7 @@ export default [
       name: 'ResilientWS',
       sourcemap: true,
       banner,
-      // Private #names are safe to shorten; terser leaves them alone unless asked.
-      plugins: [terser({ format: { comments: /^!/ }, mangle: { properties: { regex: /^#/ } } })],
+      plugins: [terser({ format: { comments: /^!/ } })],
     },
   },
   ...['mts', 'cts'].map((extension) => ({
