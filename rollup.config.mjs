@@ -27,7 +27,14 @@ export default [
     external: ['eventemitter3'],
     plugins: [typescript(typescriptOptions)],
     output: [
-      { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs' },
+      {
+        dir: 'dist',
+        format: 'es',
+        sourcemap: true,
+        banner,
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'shared/[name]-[hash].mjs',
+      },
       {
         dir: 'dist',
         format: 'cjs',
@@ -54,6 +61,10 @@ export default [
   ...['mts', 'cts'].map((extension) => ({
     input: entries,
     plugins: [dts()],
-    output: { dir: 'dist', entryFileNames: `[name].d.${extension}`, chunkFileNames: `shared/[name]-[hash].d.${extension}` },
+    output: {
+      dir: 'dist',
+      entryFileNames: `[name].d.${extension}`,
+      chunkFileNames: `shared/[name]-[hash].d.${extension}`,
+    },
   })),
 ];
