@@ -1,0 +1,35 @@
+// The error a message's `deliver()` promise rejects with when the outbox gives up on it, and why.
+
+import { ResilientWebSocketError } from '../../errors';
+
+declare module '../../errors' {
+  interface ResilientErrors {
+    DeliveryError: DeliveryError;
+  }
+}
+
+/** What each reason of {@link DeliveryError} means, as its message says it. */
+const said = {
+  overflow: 'the outbox is full (maxMessages or maxBytes); nothing was sent',
+  closed: 'the outbox was closed before an ack came (close(), or the client closed or failed)',
+  timeout: 'no ack after maxResends resends while open; the server may or may not have it',
+};
+
+/**
+ * A message the delivery outbox dropped: `deliver()`'s promise rejects with it and `state` reports
+ * it. `reason` says why:
+ * - `overflow`: the outbox was full (`maxMessages` or `maxBytes`); it was never sent.
+ * - `closed`: `close()` was called, or the client closed or failed, before an ack came.
+ * - `timeout`: no ack came after `maxResends` resends on an open connection.
+ * Match it with `isResilientError(error, 'DeliveryError')`.
+ */
+export class DeliveryError extends ResilientWebSocketError {
+  /** Why the message was dropped. */
+  declare readonly reason: 'overflow' | 'closed' | 'timeout';
+  /** The message's id. */
+  declare readonly id: string;
+  constructor(reason: DeliveryError['reason'], id: string) {
+    super(`Message ${id} dropped: ${said[reason]}`, 'DeliveryError');
+    Object.assign(this, { reason, id });
+  }
+}
