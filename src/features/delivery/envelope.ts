@@ -56,7 +56,7 @@ export function jsonPosition(data: unknown): StreamPosition | undefined {
   }
   try {
     const { stream, seq } = JSON.parse(data);
-    if (typeof stream === 'string' && Number.isSafeInteger(seq)) {
+    if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0) {
       position.stream = stream;
       position.seq = seq;
       return position;
