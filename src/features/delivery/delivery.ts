@@ -5,7 +5,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Feature, FeatureHost } from '../../core/feature';
 import { byteSize, type SendData } from '../../queue';
 import { DeliveryError } from './error';
-import { type DeliveryOptions, type DeliverySettings, deliverySettings } from './options';
+import { type DeliveryOptions, deliverySettings } from './options';
 import { readOutbox } from './storage';
 
 /** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
@@ -37,253 +37,221 @@ export interface DeliveryEvents {
   gap: [gap: Gap];
 }
 
+/**
+ * The delivery feature: pass it in the client's `features` and deliver through it (see
+ * docs/delivery-client.md). One client per instance. `attach`, `open` and `message` are the
+ * client's hooks; it has no `send` member, as that would be the client's hook for every plain send.
+ */
+export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Feature {
+  /**
+   * Delivers `data` under a new id: sent at once if the connection is open, else at the next
+   * open, and again after every reopen until acked. The promise resolves on the ack and rejects
+   * with a {@link DeliveryError} when the message is dropped (its rejection is never unhandled,
+   * so it may be ignored); its `id` names the message in `state` events.
+   * @throws what `wrap` throws (the default: on data that is not JSON).
+   */
+  deliver(data: T): Sending;
+  /** Drops every pending message (`closed`): their promises reject and storage forgets them. */
+  close(): void;
+  /**
+   * Registers a subscription under `name` (replacing one of that name) and sends `message` now
+   * if the connection is open; it is sent again after every reopen, after the resume message.
+   */
+  subscribe(name: string, message: SendData): void;
+  /** Forgets the subscription `name`; sends `message`, if given, now if the connection is open. */
+  unsubscribe(name: string, message?: SendData): void;
+  /** Messages waiting for their ack, oldest first: a live, read-only list. */
+  readonly pending: readonly Pending<T>[];
+  /** The last seq received of each stream, sent in the resume message. */
+  readonly streams: Map<string, number>;
+  /** Stream messages dropped as already seen, and gaps reported. */
+  readonly stats: { duplicates: number; gaps: number };
+  /** The client's hook: binds to it; what it returns drops what is pending (`closed`). */
+  attach(host: FeatureHost): () => void;
+  /** The client's hook, before the `open` event and the queue: resume, subscriptions, resends. */
+  open(): void;
+  /** The client's hook: consumes acks and stream messages already seen; reports gaps. */
+  message(event: MessageEvent): boolean;
+}
+
 interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
   frame: SendData;
   bytes: number;
-  // Resends for want of an ack, and when it last went out.
+  // Resends for want of an ack, when it last went out, and its promise's settlers.
   tries: number;
   at: number;
   settle?: [resolve: () => void, reject: (error: DeliveryError) => void];
 }
 
 /**
- * The delivery feature; pass it in `features` and send through it. See docs/delivery-client.md.
- * One client per instance. `attach`, `open` and `message` are the client's hooks.
- */
-export class Delivery<T = unknown> extends EventEmitter<DeliveryEvents> implements Feature {
-  /** Stream messages dropped as already seen, and gaps reported. */
-  readonly stats = { duplicates: 0, gaps: 0 };
-  /** The last seq received of each stream, sent in the resume message. */
-  readonly streams = new Map<string, number>();
-  readonly #settings: DeliverySettings<T>;
-  #host?: FeatureHost;
-  #items: Entry<T>[] = [];
-  #bytes = 0;
-  #key = '';
-  #next = 0;
-  #subscriptions = new Map<string, SendData>();
-  #timer?: unknown;
-
-  constructor(options: DeliveryOptions<T> = {}) {
-    super();
-    const settings = deliverySettings(options);
-    this.#settings = settings;
-    let saved: unknown;
-    try {
-      saved = settings.storage.load();
-    } catch {}
-    const outbox = readOutbox(saved);
-    if (outbox) {
-      this.#key = outbox.key;
-      this.#next = outbox.next;
-      // What no longer fits (smaller bounds than when saved) or wraps no more is left out.
-      for (const [id, data] of outbox.items) {
-        try {
-          this.#add(id, data as T);
-        } catch {}
-      }
-    }
-  }
-
-  /** Messages waiting for their ack, oldest first (after a reload, those loaded from storage). */
-  get pending(): readonly Pending<T>[] {
-    return this.#items.slice();
-  }
-
-  /**
-   * (Not `send`: that name is the client's hook for every plain send.) Sends `data` with a new id: at once if the connection is open, else at the next open; again
-   * after every reopen until acked. The promise (even when not awaited: its rejection is never
-   * unhandled) resolves on the ack and rejects with a {@link DeliveryError} when dropped;
-   * its `id` names the message in `state` events.
-   * @throws what `wrap` throws (the default: a `data` that is not JSON).
-   */
-  deliver(data: T): Sending {
-    const id = this.#id();
-    const entry = this.#add(id, data);
-    let sending: Promise<void>;
-    if (entry) {
-      sending = new Promise((resolve, reject) => (entry.settle = [resolve, reject]));
-      this.#save();
-      this.emit('state', id, 'queued');
-      this.#transmit(entry);
-    } else {
-      const error = new DeliveryError('overflow', id);
-      sending = Promise.reject(error);
-      this.emit('state', id, 'dropped', error);
-    }
-    sending.catch(() => {});
-    return Object.assign(sending, { id });
-  }
-
-  /** Drops every pending message (`closed`): their promises reject and storage forgets them. */
-  close(): void {
-    for (const entry of this.#items.splice(0)) this.#drop(entry, 'closed');
-    this.#bytes = 0;
-    this.#save();
-  }
-
-  /**
-   * Registers a subscription under `name` (replacing one of that name) and sends `message` now if
-   * the connection is open; it is sent again after every reopen, after the resume message.
-   */
-  subscribe(name: string, message: SendData): void {
-    this.#subscriptions.set(name, message);
-    this.#host?.transmit(message);
-  }
-
-  /** Forgets the subscription `name`; sends `message`, if given, now if the connection is open. */
-  unsubscribe(name: string, message?: SendData): void {
-    this.#subscriptions.delete(name);
-    if (message !== undefined) this.#host?.transmit(message);
-  }
-
-  /** The client's hook: binds to it; what it returns drops what is pending (`closed`). */
-  attach(host: FeatureHost): () => void {
-    this.#host = host;
-    return () => {
-      host.timers.clearTimeout(this.#timer);
-      this.#timer = this.#host = undefined;
-      this.close();
-    };
-  }
-
-  /** The client's hook, before the `open` event and the queue: resume, subscriptions, resends. */
-  open(): void {
-    const host = this.#host as FeatureHost;
-    const resume = this.streams.size ? this.#settings.resume(Object.fromEntries(this.streams)) : undefined;
-    if (resume !== undefined) host.transmit(resume);
-    for (const message of this.#subscriptions.values()) host.transmit(message);
-    for (const entry of this.#items) this.#transmit(entry);
-  }
-
-  /** The client's hook: consumes acks and already seen stream messages; reports gaps. */
-  message(event: MessageEvent): boolean {
-    const data = event.data;
-    const { ackOf, position } = this.#settings;
-    let acked: string | string[] | undefined;
-    try {
-      acked = ackOf(data, event);
-    } catch {}
-    if (acked !== undefined) {
-      for (const id of typeof acked === 'string' ? [acked] : acked) this.#ack(id);
-      this.#save();
-      return true;
-    }
-    let at: ReturnType<typeof position>;
-    try {
-      at = position(data, event);
-    } catch {}
-    if (!at) return false;
-    const { stream, seq } = at;
-    const last = this.streams.get(stream) ?? -Infinity;
-    if (seq <= last) return !!++this.stats.duplicates;
-    this.streams.set(stream, seq);
-    if (seq > last + 1 && last > -Infinity) {
-      this.stats.gaps++;
-      this.emit('gap', { stream, from: last + 1, to: seq - 1 });
-    }
-    return false;
-  }
-
-  // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
-  #id(): string {
-    if (!this.#key) {
-      const random = this.#host?.random ?? Math.random;
-      for (let index = 0; index < 10; index++) this.#key += ((random() * 36) | 0).toString(36);
-    }
-    return `${this.#key}.${(this.#next++).toString(36)}`;
-  }
-
-  // Appends a message if it fits in the bounds; undefined if it does not.
-  #add(id: string, data: T): Entry<T> | undefined {
-    const { wrap, maxMessages, maxBytes } = this.#settings;
-    const frame = wrap(data, id);
-    const bytes = byteSize(frame);
-    if (this.#items.length >= maxMessages || this.#bytes + bytes > maxBytes) return;
-    const entry: Entry<T> = { id, data, state: 'queued', frame, bytes, tries: 0, at: 0 };
-    this.#items.push(entry);
-    this.#bytes += bytes;
-    return entry;
-  }
-
-  #transmit(entry: Entry<T>): void {
-    const host = this.#host;
-    if (!host?.transmit(entry.frame)) return;
-    entry.state = 'sent';
-    entry.at = host.now();
-    this.emit('state', entry.id, 'sent');
-    this.#arm();
-  }
-
-  #ack(id: string): void {
-    const index = this.#items.findIndex((entry) => entry.id === id);
-    if (index < 0) return;
-    const [entry] = this.#items.splice(index, 1);
-    this.#bytes -= entry.bytes;
-    entry.settle?.[0]();
-    this.emit('state', id, 'acked');
-  }
-
-  #drop(entry: Entry<T>, reason: DeliveryError['reason']): void {
-    const error = new DeliveryError(reason, entry.id);
-    entry.settle?.[1](error);
-    this.emit('state', entry.id, 'dropped', error);
-  }
-
-  // One timer for the earliest sent message still without an ack, while resends by time are on.
-  #arm(): void {
-    const host = this.#host;
-    const wait = this.#settings.ackTimeout;
-    if (!host || !wait || this.#timer !== undefined) return;
-    const at = Math.min(...this.#items.map((entry) => (entry.state === 'sent' ? entry.at : Infinity)));
-    if (at < Infinity) {
-      this.#timer = host.timers.setTimeout(
-        host.step(() => {
-          this.#timer = undefined;
-          this.#expire(host);
-        }),
-        Math.max(0, at + wait - host.now()),
-      );
-    }
-  }
-
-  // Resends what waited `ackTimeout` on this open connection; drops what was resent too often.
-  // Not open: nothing is due now, the next open resends it all (and arms again).
-  #expire(host: FeatureHost): void {
-    if (host.state !== 'open') return;
-    const { ackTimeout, maxResends } = this.#settings;
-    const now = host.now();
-    const due = this.#items.filter((entry) => entry.state === 'sent' && now - entry.at >= ackTimeout);
-    for (const entry of due) {
-      if (entry.tries++ < maxResends) this.#transmit(entry);
-      else {
-        this.#items.splice(this.#items.indexOf(entry), 1);
-        this.#bytes -= entry.bytes;
-        this.#drop(entry, 'timeout');
-      }
-    }
-    this.#save();
-    this.#arm();
-  }
-
-  #save(): void {
-    const outbox = { key: this.#key, next: this.#next, items: this.#items.map(({ id, data }) => [id, data]) };
-    try {
-      (this.#settings.storage.save(outbox as never) as Promise<void> | undefined)?.catch?.(() => {});
-    } catch {}
-  }
-}
-
-/**
  * Makes the delivery feature: acknowledged sends, stream resume and subscriptions, in the wire
  * format of docs/delivery-protocol.md unless `wrap`, `ackOf`, `position` and `resume` say
- * otherwise.
+ * otherwise. The outbox is loaded from `storage` here, so messages can be delivered at once.
  * @example
  * const chat = delivery({ storage: localStorageOutbox('chat.outbox') });
  * const ws = new ResilientWebSocket(url, { features: [chat] });
  * await chat.deliver({ text: 'hello' });
  */
-export function delivery<T = unknown>(options?: DeliveryOptions<T>): Delivery<T> {
-  return new Delivery(options);
+export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Delivery<T> {
+  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, ackTimeout, maxResends } =
+    deliverySettings(options);
+  const items: Entry<T>[] = [];
+  const subscriptions = new Map<string, SendData>();
+  const streams = new Map<string, number>();
+  const stats = { duplicates: 0, gaps: 0 };
+  let host: FeatureHost | undefined;
+  let bytes = 0;
+  let key = '';
+  let next = 0;
+  let timer: unknown;
+
+  const save = () => {
+    try {
+      (storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) }) as Promise<void>)?.catch?.(() => {});
+    } catch {}
+  };
+
+  // Appends a message if it fits in the bounds.
+  const add = (id: string, data: T): Entry<T> | undefined => {
+    const frame = wrap(data, id);
+    const size = byteSize(frame);
+    if (items.length < maxMessages && bytes + size <= maxBytes) {
+      bytes += size;
+      return items[items.push({ id, data, state: 'queued', frame, bytes: size, tries: 0, at: 0 }) - 1];
+    }
+  };
+
+  // Settles a message and takes it out: acked, or dropped for `reason`.
+  const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
+    const index = items.indexOf(entry);
+    if (index >= 0) bytes -= items.splice(index, 1)[0].bytes;
+    const error = reason && new DeliveryError(reason, entry.id);
+    if (error) entry.settle?.[1](error);
+    else entry.settle?.[0]();
+    self.emit('state', entry.id, error ? 'dropped' : 'acked', error);
+  };
+
+  const transmit = (entry: Entry<T>) => {
+    if (!host?.transmit(entry.frame)) return;
+    entry.state = 'sent';
+    entry.at = host.now();
+    self.emit('state', entry.id, 'sent');
+    arm(host);
+  };
+
+  // One timer, for the earliest sent message without an ack, while resends by time are on. When
+  // it fires on an open connection, what waited `ackTimeout` goes again, or is dropped after
+  // `maxResends`; not open, nothing is due: the next open resends it all and arms again.
+  const arm = (to: FeatureHost) => {
+    const at = Math.min(...items.map((entry) => (entry.state === 'sent' ? entry.at : Infinity)));
+    if (!ackTimeout || timer !== undefined || at === Infinity) return;
+    const expire = () => {
+      timer = undefined;
+      if (to.state !== 'open') return;
+      for (const entry of items.filter((entry) => entry.state === 'sent' && to.now() - entry.at >= ackTimeout)) {
+        if (entry.tries++ < maxResends) transmit(entry);
+        else settle(entry, 'timeout');
+      }
+      save();
+      arm(to);
+    };
+    timer = to.timers.setTimeout(to.step(expire), Math.max(0, at + ackTimeout - to.now()));
+  };
+
+  const self = Object.assign(new EventEmitter<DeliveryEvents>(), {
+    pending: items,
+    streams,
+    stats,
+
+    deliver(data: T): Sending {
+      // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
+      const random = host?.random ?? Math.random;
+      while (key.length < 10) key += ((random() * 36) | 0).toString(36);
+      const id = `${key}.${(next++).toString(36)}`;
+      const entry = add(id, data);
+      const error = entry ? undefined : new DeliveryError('overflow', id);
+      const sending = error
+        ? Promise.reject(error)
+        : new Promise<void>((resolve, reject) => {
+            (entry as Entry<T>).settle = [resolve, reject];
+          });
+      sending.catch(() => {});
+      save();
+      self.emit('state', id, error ? 'dropped' : 'queued', error);
+      if (entry) transmit(entry);
+      return Object.assign(sending, { id });
+    },
+
+    close() {
+      for (const entry of items.slice()) settle(entry, 'closed');
+      save();
+    },
+
+    subscribe(name: string, message: SendData) {
+      subscriptions.set(name, message);
+      host?.transmit(message);
+    },
+
+    unsubscribe(name: string, message?: SendData) {
+      subscriptions.delete(name);
+      if (message !== undefined) host?.transmit(message);
+    },
+
+    attach(to: FeatureHost) {
+      host = to;
+      return () => {
+        to.timers.clearTimeout(timer);
+        timer = host = undefined;
+        self.close();
+      };
+    },
+
+    open() {
+      const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
+      if (message !== undefined) host?.transmit(message);
+      for (const subscription of subscriptions.values()) host?.transmit(subscription);
+      for (const entry of items) transmit(entry);
+    },
+
+    message(event: MessageEvent): boolean {
+      const data = event.data;
+      const acked = ackOf(data, event);
+      if (acked !== undefined) {
+        for (const id of typeof acked === 'string' ? [acked] : acked) {
+          const entry = items.find((entry) => entry.id === id);
+          if (entry) settle(entry);
+        }
+        save();
+        return true;
+      }
+      const at = position(data, event);
+      if (!at) return false;
+      const { stream, seq } = at;
+      const last = streams.get(stream) ?? seq - 1;
+      if (seq <= last) return !!++stats.duplicates;
+      streams.set(stream, seq);
+      if (seq > last + 1) {
+        stats.gaps++;
+        self.emit('gap', { stream, from: last + 1, to: seq - 1 });
+      }
+      return false;
+    },
+  });
+
+  let saved: unknown;
+  try {
+    saved = storage.load();
+  } catch {}
+  const outbox = readOutbox(saved);
+  if (outbox) {
+    ({ key, next } = outbox);
+    // What no longer fits (smaller bounds than when saved), or no longer wraps, is left out.
+    for (const [id, data] of outbox.items) {
+      try {
+        add(id, data as T);
+      } catch {}
+    }
+  }
+  return self;
 }

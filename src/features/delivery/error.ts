@@ -8,13 +8,6 @@ declare module '../../errors' {
   }
 }
 
-/** What each reason of {@link DeliveryError} means, as its message says it. */
-const said = {
-  overflow: 'the outbox is full (maxMessages or maxBytes); nothing was sent',
-  closed: 'the outbox was closed before an ack came (close(), or the client closed or failed)',
-  timeout: 'no ack after maxResends resends while open; the server may or may not have it',
-};
-
 /**
  * A message the delivery outbox dropped: `deliver()`'s promise rejects with it and `state` reports
  * it. `reason` says why:
@@ -29,7 +22,7 @@ export class DeliveryError extends ResilientWebSocketError {
   /** The message's id. */
   declare readonly id: string;
   constructor(reason: DeliveryError['reason'], id: string) {
-    super(`Message ${id} dropped: ${said[reason]}`, 'DeliveryError');
+    super(`Message ${id} dropped: ${reason}`, 'DeliveryError');
     Object.assign(this, { reason, id });
   }
 }

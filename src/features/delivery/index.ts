@@ -2,7 +2,7 @@
 // feature of the client, in the wire format of docs/delivery-protocol.md by default.
 
 export {
-  Delivery,
+  type Delivery,
   type DeliveryEvents,
   delivery,
   type Gap,
