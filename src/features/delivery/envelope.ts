@@ -40,10 +40,12 @@ const position: StreamPosition = { stream: '', seq: 0 };
  */
 export function jsonPosition(data: unknown): StreamPosition | undefined {
   if (typeof data !== 'string' || !data.startsWith('{"stream":"')) return;
-  const end = data.indexOf('"', 11);
+  // The name runs to the next quote; a backslash (an escape) leaves it to JSON.parse.
+  let end = 11;
+  while (end < data.length && data.charCodeAt(end) !== 34 && data.charCodeAt(end) !== 92) end++;
   let at = end + 8;
   let seq = 0;
-  if (end > 0 && data.startsWith(',"seq":', end + 1) && data.lastIndexOf('\\', end) < 0) {
+  if (data.charCodeAt(end) === 34 && data.startsWith(',"seq":', end + 1)) {
     // Digits up to the end of the field, few enough to be exact; else parsed below.
     for (let code = data.charCodeAt(at); code > 47 && code < 58; code = data.charCodeAt(++at))
       seq = seq * 10 + code - 48;
