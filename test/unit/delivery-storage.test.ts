@@ -19,6 +19,9 @@ afterEach(() => {
   localStorage.clear();
 });
 
+/** Lets the feature save: it does so once the current synchronous code has run. */
+const saved = () => Promise.resolve();
+
 /** A Web Storage stand-in. */
 function fakeStorage(initial: Record<string, string> = {}) {
   const items = new Map(Object.entries(initial));
@@ -30,13 +33,14 @@ function fakeStorage(initial: Record<string, string> = {}) {
 }
 
 describe('saving', () => {
-  it('saves the key, the counter and the pending messages on every change', () => {
+  it('saves the key, the counter and the pending messages after every change', async () => {
     const storage = memoryOutbox();
     const feature = delivery({ storage });
     const link = hostFor(feature);
     link.open();
     const a = feature.deliver({ text: 'a' }).id;
     const b = feature.deliver({ text: 'b' }).id;
+    await saved();
     expect(storage.saved).toEqual({
       key: 'iiiiiiiiii',
       next: 2,
@@ -46,22 +50,39 @@ describe('saving', () => {
       ],
     });
     link.receive(`{"ack":"${a}"}`);
+    await saved();
     expect(storage.saved?.items).toEqual([[b, { text: 'b' }]]);
     feature.close();
+    await saved();
     expect(storage.saved).toEqual({ key: 'iiiiiiiiii', next: 2, items: [] });
   });
 
-  it('keeps the key and counter once the outbox is empty, so ids never repeat', () => {
+  it('writes a burst of changes once', async () => {
+    const storage = memoryOutbox();
+    const save = vi.spyOn(storage, 'save');
+    const feature = delivery({ storage });
+    for (let index = 0; index < 100; index++) feature.deliver(index);
+    expect(save).not.toHaveBeenCalled();
+    await saved();
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(storage.saved?.items).toHaveLength(100);
+  });
+
+  it('keeps the key and counter once the outbox is empty, so ids never repeat', async () => {
     const storage = memoryOutbox();
     const first = delivery({ storage });
     hostFor(first).open();
     first.deliver('a');
     first.close();
+    await saved();
     const second = delivery({ storage });
     expect(second.deliver('b').id).toBe('iiiiiiiiii.1');
   });
 
-  it('carries on when the storage throws or rejects', () => {
+  it('carries on when the storage throws or rejects', async () => {
+    vi.useRealTimers();
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
     const storage: OutboxStorage = {
       load: () => {
         throw new Error('blocked');
@@ -80,6 +101,9 @@ describe('saving', () => {
       },
     });
     expect(() => throwing.deliver('a')).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', unhandled);
+    expect(unhandled).not.toHaveBeenCalled();
   });
 });
 
@@ -164,6 +188,7 @@ describe('reload', () => {
     const before = delivery({ storage: localStorageOutbox('chat') });
     hostFor(before);
     const sent = [before.deliver({ text: 'one' }).id, before.deliver({ text: 'two' }).id];
+    await saved();
     // The page after the reload, on the same storage.
     const after = delivery({ storage: localStorageOutbox('chat') });
     expect(after.pending.map(({ id, data, state }) => ({ id, data, state }))).toEqual([
@@ -182,6 +207,7 @@ describe('reload', () => {
     const states: string[] = [];
     after.on('state', (id, state) => states.push(`${id} ${state}`));
     link.receive(JSON.stringify({ ack: [sent[0], sent[1]] }));
+    await saved();
     expect(states).toEqual([`${sent[0]} acked`, `${sent[1]} acked`]);
     expect(JSON.parse(localStorage.getItem('chat') as string).items).toEqual([[next, { text: 'three' }]]);
     // A third page sees only what is still unacked.
@@ -189,11 +215,12 @@ describe('reload', () => {
     expect(delivery({ storage: localStorageOutbox('chat') }).pending.map((message) => message.id)).toEqual([next]);
   });
 
-  it('uses the Web Storage given, under the name given', () => {
+  it('uses the Web Storage given, under the name given', async () => {
     const storage = fakeStorage();
     const feature = delivery({ storage: localStorageOutbox('tab-1', storage) });
     hostFor(feature);
     feature.deliver('a');
+    await saved();
     expect(JSON.parse(storage.items.get('tab-1') as string).items).toEqual([['iiiiiiiiii.0', 'a']]);
     expect(localStorage.length).toBe(0);
   });

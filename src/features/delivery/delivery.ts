@@ -106,10 +106,19 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   let next = 0;
   let timer: unknown;
 
+  // Saves once per burst of changes, after the current task's synchronous code (before the page
+  // can go away): a thousand messages sent offline are one write, not a thousand.
+  let saving = false;
   const save = () => {
-    try {
-      (storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) }) as Promise<void>)?.catch?.(() => {});
-    } catch {}
+    if (saving) return;
+    saving = true;
+    // A store that throws or rejects leaves the outbox in memory only.
+    Promise.resolve()
+      .then(() => {
+        saving = false;
+        return storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) });
+      })
+      .catch(() => {});
   };
 
   // Appends a message if it fits in the bounds.
@@ -211,7 +220,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
       if (message !== undefined) host?.transmit(message);
       for (const subscription of subscriptions.values()) host?.transmit(subscription);
-      for (const entry of items) transmit(entry);
+      for (const entry of items.slice()) transmit(entry);
     },
 
     message(event: MessageEvent): boolean {
