@@ -1,7 +1,7 @@
 // The delivery feature's outbox: ids, order, resends, acks, overflow, ack timeouts, closing.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isResilientError } from '../../src/errors';
+import { isResilientError } from '../../src/core/errors';
 import { type DeliveryError, delivery, deliveryDefaults, type MessageState } from '../../src/features/delivery';
 import { hostFor, ids } from './delivery-host';
 
@@ -185,6 +185,21 @@ describe('ack timeout', () => {
     expect(link.wire).toHaveLength(2);
     link.receive(`{"ack":"${sending.id}"}`);
     await expect(sending).resolves.toBeUndefined();
+  });
+
+  it('times acks again on the next connection', () => {
+    const feature = delivery({ ackTimeout: 1000 });
+    const link = hostFor(feature);
+    link.open();
+    const id = feature.deliver('a').id;
+    vi.advanceTimersByTime(500);
+    link.drop();
+    vi.advanceTimersByTime(5000);
+    link.open();
+    vi.advanceTimersByTime(999);
+    expect(ids(link.wire)).toEqual([id, id]);
+    vi.advanceTimersByTime(1);
+    expect(ids(link.wire)).toEqual([id, id, id]);
   });
 
   it('resends only on reopens with ackTimeout 0', () => {

@@ -3,7 +3,7 @@
 
 import { EventEmitter } from 'eventemitter3';
 import type { Feature, FeatureHost } from '../../core/feature';
-import { byteSize, type SendData } from '../../queue';
+import { byteSize, type SendData } from '../../core/queue';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
 import { readOutbox } from './storage';
@@ -104,7 +104,8 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   let bytes = 0;
   let key = '';
   let next = 0;
-  let timer: unknown;
+  // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
+  let deadline = Infinity;
 
   // Saves once per burst of changes, after the current task's synchronous code (before the page
   // can go away): a thousand messages sent offline are one write, not a thousand.
@@ -146,26 +147,28 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     entry.state = 'sent';
     entry.at = host.now();
     self.emit('state', entry.id, 'sent');
-    arm(host);
+    arm(entry.at + ackTimeout);
   };
 
-  // One timer, for the earliest sent message without an ack, while resends by time are on. When
-  // it fires on an open connection, what waited `ackTimeout` goes again, or is dropped after
-  // `maxResends`; not open, nothing is due: the next open resends it all and arms again.
-  const arm = (to: FeatureHost) => {
-    const at = Math.min(...items.map((entry) => (entry.state === 'sent' ? entry.at : Infinity)));
-    if (!ackTimeout || timer !== undefined || at === Infinity) return;
-    const expire = () => {
-      timer = undefined;
-      if (to.state !== 'open') return;
-      for (const entry of items.filter((entry) => entry.state === 'sent' && to.now() - entry.at >= ackTimeout)) {
-        if (entry.tries++ < maxResends) transmit(entry);
-        else settle(entry, 'timeout');
-      }
-      save();
-      arm(to);
-    };
-    timer = to.timers.setTimeout(to.step(expire), Math.max(0, at + ackTimeout - to.now()));
+  // One timer for the earliest sent message without an ack, while resends by time are on: a
+  // connection timer of the client's, so a lost connection ends it and the next open resends all.
+  const arm = (at: number) => {
+    if (!ackTimeout || at >= deadline || !host) return;
+    deadline = at;
+    host.arm('delivery', expire, at - host.now());
+  };
+
+  // What waited `ackTimeout` goes again, or is dropped after `maxResends`; the rest arm the timer.
+  const expire = () => {
+    deadline = Infinity;
+    const now = (host as FeatureHost).now();
+    for (const entry of items.slice()) {
+      if (entry.state !== 'sent') continue;
+      if (now - entry.at < ackTimeout) arm(entry.at + ackTimeout);
+      else if (entry.tries++ < maxResends) transmit(entry);
+      else settle(entry, 'timeout');
+    }
+    save();
   };
 
   const self = Object.assign(new EventEmitter<DeliveryEvents>(), {
@@ -210,13 +213,13 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     attach(to: FeatureHost) {
       host = to;
       return () => {
-        to.timers.clearTimeout(timer);
-        timer = host = undefined;
+        host = undefined;
         self.close();
       };
     },
 
     open() {
+      deadline = Infinity;
       const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
       if (message !== undefined) host?.transmit(message);
       for (const subscription of subscriptions.values()) host?.transmit(subscription);

@@ -1,7 +1,7 @@
 // The default wire format of docs/delivery-protocol.md: a JSON envelope for sends, and cheap
 // readers of acks and stream positions that look at a frame's start before parsing anything.
 
-import type { SendData } from '../../queue';
+import type { SendData } from '../../core/queue';
 
 /** Where a stream message sits in its stream. */
 export interface StreamPosition {

@@ -1,8 +1,8 @@
 // The error a message's `deliver()` promise rejects with when the outbox gives up on it, and why.
 
-import { ResilientWebSocketError } from '../../errors';
+import { ResilientWebSocketError } from '../../core/errors';
 
-declare module '../../errors' {
+declare module '../../core/errors' {
   interface ResilientErrors {
     DeliveryError: DeliveryError;
   }

@@ -1,6 +1,6 @@
 // The delivery feature's options: what each is for, and their defaults in one object.
 
-import type { SendData } from '../../queue';
+import type { SendData } from '../../core/queue';
 import { jsonAck, jsonPosition, jsonResume, jsonWrap, type StreamPosition } from './envelope';
 import { memoryOutbox, type OutboxStorage } from './storage';
 
