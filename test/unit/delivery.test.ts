@@ -259,6 +259,24 @@ describe('options', () => {
     });
   });
 
+  it('refuses bad options with an InvalidArgumentError naming the option', () => {
+    for (const [name, value] of [
+      ['maxMessages', -1],
+      ['maxBytes', 1.5],
+      ['ackTimeout', 2 ** 31],
+      ['ackTimeout', Number.NaN],
+      ['maxResends', '3'],
+      ['storage', {}],
+      ['wrap', 'json'],
+      ['position', null],
+    ] as const) {
+      expect(() => delivery({ [name]: value })).toThrow(
+        expect.objectContaining({ name: 'InvalidArgumentError', argument: name }),
+      );
+    }
+    expect(() => delivery({ maxResends: Infinity, ackTimeout: 0, maxBytes: 0 })).not.toThrow();
+  });
+
   it('takes a custom wrap and ackOf, and an option given as undefined keeps its default', async () => {
     const feature = delivery<string>({
       wrap: (data, id) => `${id}|${data}`,

@@ -13,4 +13,11 @@ export {
 export { jsonAck, jsonPosition, jsonResume, jsonWrap, type StreamPosition } from './envelope';
 export { DeliveryError } from './error';
 export { type DeliveryOptions, deliveryDefaults } from './options';
-export { localStorageOutbox, memoryOutbox, type OutboxStorage, readOutbox, type SavedOutbox } from './storage';
+export {
+  localStorageOutbox,
+  memoryOutbox,
+  type OutboxStorage,
+  readOutbox,
+  type SavedOutbox,
+  type WebStorage,
+} from './storage';

@@ -1,5 +1,6 @@
 // The delivery feature's options: what each is for, and their defaults in one object.
 
+import { checkRules, delay, type Rule } from '../../core/options';
 import type { SendData } from '../../core/queue';
 import { jsonAck, jsonPosition, jsonResume, jsonWrap, type StreamPosition } from './envelope';
 import { memoryOutbox, type OutboxStorage } from './storage';
@@ -77,10 +78,36 @@ export const deliveryDefaults = {
 /** The options with every default filled in. */
 export type DeliverySettings<T> = Required<DeliveryOptions<T>>;
 
-/** Fills in the defaults; an option given as undefined takes its default. */
+const count: Rule = [
+  (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
+  'an integer >= 0 or Infinity',
+];
+const callable: Rule = [(value) => typeof value === 'function', 'a function'];
+
+// The options and their rules, in the order they are checked.
+const rules: Record<keyof DeliveryOptions, Rule> = {
+  maxMessages: count,
+  maxBytes: count,
+  ackTimeout: delay,
+  maxResends: count,
+  storage: [
+    (value: OutboxStorage) => typeof value?.load === 'function' && typeof value.save === 'function',
+    'an object with load() and save()',
+  ],
+  wrap: callable,
+  ackOf: callable,
+  position: callable,
+  resume: callable,
+};
+
+/**
+ * Fills in the defaults (an option given as undefined takes its default) and checks every option.
+ * @throws InvalidArgumentError naming the option.
+ */
 export function deliverySettings<T>(options: DeliveryOptions<T>): DeliverySettings<T> {
   const settings = { ...deliveryDefaults, storage: memoryOutbox() } as DeliverySettings<T>;
   for (const [name, value] of Object.entries(options))
     if (value !== undefined) Object.assign(settings, { [name]: value });
+  checkRules(settings, rules);
   return settings;
 }

@@ -36,6 +36,12 @@ export function memoryOutbox(): OutboxStorage & { saved?: SavedOutbox } {
   };
 }
 
+/** What {@link localStorageOutbox} uses of a Web Storage (`localStorage`, `sessionStorage`). */
+export interface WebStorage {
+  getItem(name: string): string | null;
+  setItem(name: string, value: string): void;
+}
+
 /**
  * An outbox kept in Web Storage under `name`, so messages sent while offline survive a reload and
  * go out after it, with the same ids. Their data must be JSON (as with the default envelope).
@@ -45,12 +51,9 @@ export function memoryOutbox(): OutboxStorage & { saved?: SavedOutbox } {
  * @param name The storage key. @default 'resilient-ws.outbox'
  * @param storage The Web Storage. @default globalThis.localStorage
  */
-export function localStorageOutbox(
-  name = 'resilient-ws.outbox',
-  storage?: Pick<Storage, 'getItem' | 'setItem'>,
-): OutboxStorage {
+export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebStorage): OutboxStorage {
   // Looked up at use: reading `localStorage` throws where storage is blocked.
-  const store = () => storage ?? globalThis.localStorage;
+  const store = () => storage ?? (globalThis as { localStorage?: WebStorage }).localStorage!;
   return {
     load() {
       try {
