@@ -1,7 +1,7 @@
 // The delivery feature's incoming side and reopen order: resume, subscriptions, duplicates, gaps,
 // and the default readers of the wire format.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { delivery, type Gap, jsonAck, jsonPosition } from '../../src/features/delivery';
 import { hostFor, ids } from './delivery-host';
 
@@ -117,6 +117,47 @@ describe('stream positions', () => {
     expect(link.receive(frame('b', 0))).toBe(false);
     expect(link.receive(frame('b', 0))).toBe(true);
     expect(gaps).toEqual([]);
+  });
+
+  it('tracks at most maxStreams streams, and lets the others through untracked', () => {
+    const feature = delivery({ maxStreams: 2 });
+    const link = hostFor(feature);
+    link.receive(frame('a', 1));
+    link.receive(frame('b', 1));
+    expect([frame('c', 1), frame('c', 1), frame('b', 1)].map((data) => link.receive(data))).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect([...feature.streams.keys()]).toEqual(['a', 'b']);
+  });
+
+  it('reports a listener that throws as uncaught, and still delivers the message', () => {
+    const reported: unknown[] = [];
+    const original = Object.getOwnPropertyDescriptor(globalThis, 'reportError');
+    Object.defineProperty(globalThis, 'reportError', {
+      value: (error: unknown) => reported.push(error),
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const feature = delivery();
+      const after = vi.fn();
+      feature.on('gap', () => {
+        throw new Error('listener bug');
+      });
+      const link = hostFor(feature);
+      link.receive(frame('a', 1));
+      expect(link.receive(frame('a', 3))).toBe(false);
+      expect(reported).toEqual([new Error('listener bug')]);
+      link.open();
+      feature.on('state', after);
+      feature.deliver('x');
+      expect(after).toHaveBeenCalledTimes(2);
+    } finally {
+      if (original) Object.defineProperty(globalThis, 'reportError', original);
+      else Reflect.deleteProperty(globalThis, 'reportError');
+    }
   });
 
   it('takes a custom position reader', () => {

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Feature, FeatureHost } from '../../core/feature';
 import { byteSize, type SendData } from '../../core/queue';
+import { safely } from '../../core/surface';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
 import { readOutbox } from './storage';
@@ -94,7 +95,7 @@ interface Entry<T> extends Pending<T> {
  * await chat.deliver({ text: 'hello' });
  */
 export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Delivery<T> {
-  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, ackTimeout, maxResends } =
+  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, maxStreams, ackTimeout, maxResends } =
     deliverySettings(options);
   const items: Entry<T>[] = [];
   const subscriptions = new Map<string, SendData>();
@@ -106,6 +107,11 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   let next = 0;
   // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
   let deadline = Infinity;
+
+  // The app's listeners run inside the client's steps (a message, an open): one that throws is
+  // reported as uncaught, and the step (the message it was about) goes on.
+  const emit = <E extends keyof DeliveryEvents>(type: E, ...args: DeliveryEvents[E]) =>
+    safely(self.emit as (...args: unknown[]) => void, self, [type, ...args]);
 
   // Saves once per burst of changes, after the current task's synchronous code (before the page
   // can go away): a thousand messages sent offline are one write, not a thousand.
@@ -139,14 +145,14 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     const error = reason && new DeliveryError(reason, entry.id);
     if (error) entry.settle?.[1](error);
     else entry.settle?.[0]();
-    self.emit('state', entry.id, error ? 'dropped' : 'acked', error);
+    emit('state', entry.id, error ? 'dropped' : 'acked', error);
   };
 
   const transmit = (entry: Entry<T>) => {
     if (!host?.transmit(entry.frame)) return;
     entry.state = 'sent';
     entry.at = host.now();
-    self.emit('state', entry.id, 'sent');
+    emit('state', entry.id, 'sent');
     arm(entry.at + ackTimeout);
   };
 
@@ -190,7 +196,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
           });
       sending.catch(() => {});
       save();
-      self.emit('state', id, error ? 'dropped' : 'queued', error);
+      emit('state', id, error ? 'dropped' : 'queued', error);
       if (entry) transmit(entry);
       return Object.assign(sending, { id });
     },
@@ -240,12 +246,18 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const at = position(data, event);
       if (!at) return false;
       const { stream, seq } = at;
-      const last = streams.get(stream) ?? seq - 1;
+      let last = streams.get(stream);
+      if (last === undefined) {
+        // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
+        // the map and the resume message without end); its messages go through as they are.
+        if (streams.size >= maxStreams) return false;
+        last = seq - 1;
+      }
       if (seq <= last) return !!++stats.duplicates;
       streams.set(stream, seq);
       if (seq > last + 1) {
         stats.gaps++;
-        self.emit('gap', { stream, from: last + 1, to: seq - 1 });
+        emit('gap', { stream, from: last + 1, to: seq - 1 });
       }
       return false;
     },

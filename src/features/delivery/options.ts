@@ -19,6 +19,13 @@ export interface DeliveryOptions<T = unknown> {
    */
   maxBytes?: number;
   /**
+   * At most this many streams are tracked for resume; messages of streams beyond it go through
+   * untracked (no duplicates dropped, no gaps reported), so a server cannot grow the resume
+   * message without end.
+   * @default 1000
+   */
+  maxStreams?: number;
+  /**
    * How long, in ms, a message sent on an open connection waits for its ack before it is sent
    * again (on the same connection). 0 turns resends by time off: only a reopen resends.
    * @default 10000
@@ -67,6 +74,7 @@ export interface DeliveryOptions<T = unknown> {
 export const deliveryDefaults = {
   maxMessages: 1000,
   maxBytes: 1_048_576,
+  maxStreams: 1000,
   ackTimeout: 10_000,
   maxResends: 3,
   wrap: jsonWrap,
@@ -88,6 +96,7 @@ const callable: Rule = [(value) => typeof value === 'function', 'a function'];
 const rules: Record<keyof DeliveryOptions, Rule> = {
   maxMessages: count,
   maxBytes: count,
+  maxStreams: count,
   ackTimeout: delay,
   maxResends: count,
   storage: [
