@@ -140,17 +140,18 @@ describe('loading', () => {
     }
   });
 
-  it('leaves out items that are not [id, data] with the key, and counts past every kept id', () => {
+  it('leaves out items that are not [id, data], and counts past every kept id under its key', () => {
     const value = {
       key: 'abc',
       next: 1,
-      items: [['abc.z', 'kept'], 'junk', null, [7, 'x'], ['other.1', 'x'], ['abc.1', 'kept too'], {}],
+      items: [['abc.z', 'kept'], 'junk', null, [7, 'x'], ['other.zz', 'kept'], ['abc.1', 'kept too'], {}],
     };
     expect(readOutbox(value)).toEqual({
       key: 'abc',
       next: 36,
       items: [
         ['abc.z', 'kept'],
+        ['other.zz', 'kept'],
         ['abc.1', 'kept too'],
       ],
     });
@@ -165,6 +166,14 @@ describe('loading', () => {
       hostFor(feature);
       expect(feature.deliver('a').id).toBe('iiiiiiiiii.0');
     }
+  });
+
+  it('goes on with the stored key and counter, whatever their length', () => {
+    const storage = memoryOutbox();
+    storage.saved = { key: 'abc', next: 7, items: [['abc.5', 'a']] };
+    const feature = delivery({ storage });
+    hostFor(feature);
+    expect(feature.deliver('b').id).toBe('abc.7');
   });
 
   it('loads no more than the bounds allow', () => {

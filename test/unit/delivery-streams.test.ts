@@ -160,6 +160,17 @@ describe('stream positions', () => {
     }
   });
 
+  it('takes a reader that throws as saying "not mine"', () => {
+    const feature = delivery({
+      ackOf: (data) => JSON.parse(data as string).ack,
+      position: (data) => JSON.parse(data as string).at,
+    });
+    const link = hostFor(feature);
+    expect(link.receive('plain text')).toBe(false);
+    expect(link.receive('{"at":{"stream":"a","seq":1}}')).toBe(false);
+    expect(link.receive('{"at":{"stream":"a","seq":1}}')).toBe(true);
+  });
+
   it('takes a custom position reader', () => {
     const feature = delivery({
       position: (data) => {

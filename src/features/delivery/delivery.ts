@@ -185,7 +185,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     deliver(data: T): Sending {
       // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
       const random = host?.random ?? Math.random;
-      while (key.length < 10) key += ((random() * 36) | 0).toString(36);
+      if (!key) for (let index = 0; index < 10; index++) key += ((random() * 36) | 0).toString(36);
       const id = `${key}.${(next++).toString(36)}`;
       const entry = add(id, data);
       const error = entry ? undefined : new DeliveryError('overflow', id);
@@ -234,7 +234,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
 
     message(event: MessageEvent): boolean {
       const data = event.data;
-      const acked = ackOf(data, event);
+      let acked: ReturnType<typeof ackOf>;
+      let at: ReturnType<typeof position>;
+      // A reader that throws (JSON.parse on a plain frame) means "not mine".
+      try {
+        acked = ackOf(data, event);
+      } catch {}
       if (acked !== undefined) {
         for (const id of typeof acked === 'string' ? [acked] : acked) {
           const entry = items.find((entry) => entry.id === id);
@@ -243,7 +248,9 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
         save();
         return true;
       }
-      const at = position(data, event);
+      try {
+        at = position(data, event);
+      } catch {}
       if (!at) return false;
       const { stream, seq } = at;
       let last = streams.get(stream);

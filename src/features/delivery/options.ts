@@ -58,7 +58,8 @@ export interface DeliveryOptions<T = unknown> {
   ackOf?: (data: unknown, event: MessageEvent) => string | string[] | undefined;
   /**
    * Where an incoming frame sits in its stream, else undefined. Runs on every message that is
-   * not an ack, so it gets the raw `data`; it may return the same object each time.
+   * not an ack, so it gets the raw `data`; it may return the same object each time. Throwing
+   * counts as "not a stream message".
    * @default reads `{"stream":"<name>","seq":<n>,…}`, those fields first, compact JSON
    */
   position?: (data: unknown, event: MessageEvent) => StreamPosition | undefined;

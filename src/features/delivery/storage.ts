@@ -70,16 +70,19 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
 
 /**
  * What of `value` is a usable saved outbox: a key of 1 to 32 letters, digits, `_` or `-`, a
- * counter (raised past every kept id), and the items with a string id starting with the key
- * (others are left out); undefined if the key or counter is not usable.
+ * counter (moved past every kept id under the key), and the items that are `[id, data]` with a
+ * string id (others are left out); undefined if the key or counter is not usable.
  */
 export function readOutbox(value: unknown): SavedOutbox | undefined {
   const { key, next, items } = (value ?? {}) as SavedOutbox;
   if (typeof key !== 'string' || !/^[\w-]{1,32}$/.test(key) || !Number.isSafeInteger(next) || next < 0) return;
-  const kept = (Array.isArray(items) ? items : []).filter(
-    (item) => Array.isArray(item) && typeof item[0] === 'string' && item[0].startsWith(`${key}.`),
-  );
-  // Past every kept id, so a new message never reuses one (the server would drop it as a resend).
-  const after = Math.max(next, ...kept.map(([id]) => parseInt(id.slice(key.length + 1), 36) + 1 || 0));
-  return { key, next: after, items: kept };
+  const outbox: SavedOutbox = { key, next, items: [] };
+  for (const item of Array.isArray(items) ? items : []) {
+    if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
+    outbox.items.push(item as SavedOutbox['items'][0]);
+    // Past every id under the key, so a new message never reuses one (the server would drop it).
+    if (item[0].startsWith(`${key}.`))
+      outbox.next = Math.max(outbox.next, parseInt(item[0].slice(key.length + 1), 36) + 1 || 0);
+  }
+  return outbox;
 }
