@@ -1,0 +1,288 @@
+// The delivery feature: an outbox of acknowledged sends, resent in order after every reopen;
+// the last seq of each incoming stream, sent back on reopen to resume; and the subscriptions.
+
+import { EventEmitter } from 'eventemitter3';
+import type { Feature, FeatureHost } from '../../core/feature';
+import { byteSize, type SendData } from '../../core/queue';
+import { safely } from '../../core/surface';
+import { DeliveryError } from './error';
+import { type DeliveryOptions, deliverySettings } from './options';
+import { readOutbox } from './storage';
+
+/** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
+export type MessageState = 'queued' | 'sent' | 'acked' | 'dropped';
+
+/** A message waiting for its ack, as {@link Delivery.pending} lists it. */
+export interface Pending<T = unknown> {
+  readonly id: string;
+  readonly data: T;
+  /** `queued` until it first goes out on an open connection, then `sent`. */
+  readonly state: 'queued' | 'sent';
+}
+
+/** The promise `deliver()` returns, resolved on the ack, rejected with a {@link DeliveryError}. */
+export type Sending = Promise<void> & { readonly id: string };
+
+/** A stream skipped seqs the server could not replay: messages `from` to `to` are missing. */
+export interface Gap {
+  stream: string;
+  from: number;
+  to: number;
+}
+
+/** The events of {@link Delivery}. */
+export interface DeliveryEvents {
+  /** Message `id` changed state; `error` says why it was dropped. */
+  state: [id: string, state: MessageState, error?: DeliveryError];
+  /** Seqs were skipped in a stream; the message after them is delivered. Fetch a snapshot. */
+  gap: [gap: Gap];
+}
+
+/**
+ * The delivery feature: pass it in the client's `features` and deliver through it (see
+ * docs/delivery-client.md). One client per instance. `attach`, `open` and `message` are the
+ * client's hooks; it has no `send` member, as that would be the client's hook for every plain send.
+ */
+export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Feature {
+  /**
+   * Delivers `data` under a new id: sent at once if the connection is open, else at the next
+   * open, and again after every reopen until acked. The promise resolves on the ack and rejects
+   * with a {@link DeliveryError} when the message is dropped (its rejection is never unhandled,
+   * so it may be ignored); its `id` names the message in `state` events.
+   * @throws what `wrap` throws (the default: on data that is not JSON).
+   */
+  deliver(data: T): Sending;
+  /** Drops every pending message (`closed`): their promises reject and storage forgets them. */
+  close(): void;
+  /**
+   * Registers a subscription under `name` (replacing one of that name) and sends `message` now
+   * if the connection is open; it is sent again after every reopen, after the resume message.
+   */
+  subscribe(name: string, message: SendData): void;
+  /** Forgets the subscription `name`; sends `message`, if given, now if the connection is open. */
+  unsubscribe(name: string, message?: SendData): void;
+  /** Messages waiting for their ack, oldest first: a live, read-only list. */
+  readonly pending: readonly Pending<T>[];
+  /** The last seq received of each stream, sent in the resume message. */
+  readonly streams: Map<string, number>;
+  /** Stream messages dropped as already seen, and gaps reported. */
+  readonly stats: { duplicates: number; gaps: number };
+  /** The client's hook: binds to it; what it returns drops what is pending (`closed`). */
+  attach(host: FeatureHost): () => void;
+  /** The client's hook, before the `open` event and the queue: resume, subscriptions, resends. */
+  open(): void;
+  /** The client's hook: consumes acks and stream messages already seen; reports gaps. */
+  message(event: MessageEvent): boolean;
+}
+
+interface Entry<T> extends Pending<T> {
+  state: 'queued' | 'sent';
+  frame: SendData;
+  bytes: number;
+  // Resends for want of an ack, when it last went out, and its promise's settlers.
+  tries: number;
+  at: number;
+  settle?: [resolve: () => void, reject: (error: DeliveryError) => void];
+}
+
+/**
+ * Makes the delivery feature: acknowledged sends, stream resume and subscriptions, in the wire
+ * format of docs/delivery-protocol.md unless `wrap`, `ackOf`, `position` and `resume` say
+ * otherwise. The outbox is loaded from `storage` here, so messages can be delivered at once.
+ * @example
+ * const chat = delivery({ storage: localStorageOutbox('chat.outbox') });
+ * const ws = new ResilientWebSocket(url, { features: [chat] });
+ * await chat.deliver({ text: 'hello' });
+ */
+export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Delivery<T> {
+  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, maxStreams, ackTimeout, maxResends } =
+    deliverySettings(options);
+  const items: Entry<T>[] = [];
+  const subscriptions = new Map<string, SendData>();
+  const streams = new Map<string, number>();
+  const stats = { duplicates: 0, gaps: 0 };
+  let host: FeatureHost | undefined;
+  let bytes = 0;
+  let key = '';
+  let next = 0;
+  // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
+  let deadline = Infinity;
+
+  // The app's listeners run inside the client's steps (a message, an open): one that throws is
+  // reported as uncaught, and the step (the message it was about) goes on.
+  const emit = <E extends keyof DeliveryEvents>(type: E, ...args: DeliveryEvents[E]) =>
+    safely(self.emit as (...args: unknown[]) => void, self, [type, ...args]);
+
+  // Saves once per burst of changes, after the current task's synchronous code (before the page
+  // can go away): a thousand messages sent offline are one write, not a thousand.
+  let saving = false;
+  const save = () => {
+    if (saving) return;
+    saving = true;
+    // A store that throws or rejects leaves the outbox in memory only.
+    Promise.resolve()
+      .then(() => {
+        saving = false;
+        return storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) });
+      })
+      .catch(() => {});
+  };
+
+  // Appends a message if it fits in the bounds.
+  const add = (id: string, data: T): Entry<T> | undefined => {
+    const frame = wrap(data, id);
+    const size = byteSize(frame);
+    if (items.length < maxMessages && bytes + size <= maxBytes) {
+      bytes += size;
+      return items[items.push({ id, data, state: 'queued', frame, bytes: size, tries: 0, at: 0 }) - 1];
+    }
+  };
+
+  // Settles a message and takes it out: acked, or dropped for `reason`.
+  const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
+    const index = items.indexOf(entry);
+    if (index >= 0) bytes -= items.splice(index, 1)[0].bytes;
+    const error = reason && new DeliveryError(reason, entry.id);
+    if (error) entry.settle?.[1](error);
+    else entry.settle?.[0]();
+    emit('state', entry.id, error ? 'dropped' : 'acked', error);
+  };
+
+  const transmit = (entry: Entry<T>) => {
+    if (!host?.transmit(entry.frame)) return;
+    entry.state = 'sent';
+    entry.at = host.now();
+    emit('state', entry.id, 'sent');
+    arm(entry.at + ackTimeout);
+  };
+
+  // One timer for the earliest sent message without an ack, while resends by time are on: a
+  // connection timer of the client's, so a lost connection ends it and the next open resends all.
+  const arm = (at: number) => {
+    if (!ackTimeout || at >= deadline || !host) return;
+    deadline = at;
+    host.arm('delivery', expire, at - host.now());
+  };
+
+  // What waited `ackTimeout` goes again, or is dropped after `maxResends`; the rest arm the timer.
+  const expire = () => {
+    deadline = Infinity;
+    const now = (host as FeatureHost).now();
+    for (const entry of items.slice()) {
+      if (entry.state !== 'sent') continue;
+      if (now - entry.at < ackTimeout) arm(entry.at + ackTimeout);
+      else if (entry.tries++ < maxResends) transmit(entry);
+      else settle(entry, 'timeout');
+    }
+    save();
+  };
+
+  const self = Object.assign(new EventEmitter<DeliveryEvents>(), {
+    pending: items,
+    streams,
+    stats,
+
+    deliver(data: T): Sending {
+      // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
+      const random = host?.random ?? Math.random;
+      if (!key) for (let index = 0; index < 10; index++) key += ((random() * 36) | 0).toString(36);
+      const id = `${key}.${(next++).toString(36)}`;
+      const entry = add(id, data);
+      const error = entry ? undefined : new DeliveryError('overflow', id);
+      const sending = error
+        ? Promise.reject(error)
+        : new Promise<void>((resolve, reject) => {
+            (entry as Entry<T>).settle = [resolve, reject];
+          });
+      sending.catch(() => {});
+      save();
+      emit('state', id, error ? 'dropped' : 'queued', error);
+      if (entry) transmit(entry);
+      return Object.assign(sending, { id });
+    },
+
+    close() {
+      for (const entry of items.slice()) settle(entry, 'closed');
+      save();
+    },
+
+    subscribe(name: string, message: SendData) {
+      subscriptions.set(name, message);
+      host?.transmit(message);
+    },
+
+    unsubscribe(name: string, message?: SendData) {
+      subscriptions.delete(name);
+      if (message !== undefined) host?.transmit(message);
+    },
+
+    attach(to: FeatureHost) {
+      host = to;
+      return () => {
+        host = undefined;
+        self.close();
+      };
+    },
+
+    open() {
+      deadline = Infinity;
+      const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
+      if (message !== undefined) host?.transmit(message);
+      for (const subscription of subscriptions.values()) host?.transmit(subscription);
+      for (const entry of items.slice()) transmit(entry);
+    },
+
+    message(event: MessageEvent): boolean {
+      const data = event.data;
+      let acked: ReturnType<typeof ackOf>;
+      let at: ReturnType<typeof position>;
+      // A reader that throws (JSON.parse on a plain frame) means "not mine".
+      try {
+        acked = ackOf(data, event);
+      } catch {}
+      if (acked !== undefined) {
+        for (const id of typeof acked === 'string' ? [acked] : acked) {
+          const entry = items.find((entry) => entry.id === id);
+          if (entry) settle(entry);
+        }
+        save();
+        return true;
+      }
+      try {
+        at = position(data, event);
+      } catch {}
+      if (!at) return false;
+      const { stream, seq } = at;
+      let last = streams.get(stream);
+      if (last === undefined) {
+        // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
+        // the map and the resume message without end); its messages go through as they are.
+        if (streams.size >= maxStreams) return false;
+        last = seq - 1;
+      }
+      if (seq <= last) return !!++stats.duplicates;
+      streams.set(stream, seq);
+      if (seq > last + 1) {
+        stats.gaps++;
+        emit('gap', { stream, from: last + 1, to: seq - 1 });
+      }
+      return false;
+    },
+  });
+
+  let saved: unknown;
+  try {
+    saved = storage.load();
+  } catch {}
+  const outbox = readOutbox(saved);
+  if (outbox) {
+    ({ key, next } = outbox);
+    // What no longer fits (smaller bounds than when saved), or no longer wraps, is left out.
+    for (const [id, data] of outbox.items) {
+      try {
+        add(id, data as T);
+      } catch {}
+    }
+  }
+  return self;
+}
