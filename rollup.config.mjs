@@ -38,4 +38,21 @@ export default [
     plugins: [dts()],
     output: [{ file: 'dist/index.d.mts' }, { file: 'dist/index.d.cts' }],
   },
+  // resilient-ws/server: the Node-only reference server (src/server has its own tsconfig with
+  // Node types). `ws` is never imported at runtime; the node: builtins stay external.
+  {
+    input: 'src/server/index.ts',
+    external: [/^node:/],
+    plugins: [typescript({ ...typescriptOptions, tsconfig: './src/server/tsconfig.json' })],
+    output: [
+      { file: 'dist/server.mjs', format: 'es', sourcemap: true, banner },
+      { file: 'dist/server.cjs', format: 'cjs', sourcemap: true, banner, exports: 'named' },
+    ],
+  },
+  {
+    input: 'src/server/index.ts',
+    external: [/^node:/, 'ws'],
+    plugins: [dts({ tsconfig: './src/server/tsconfig.json' })],
+    output: [{ file: 'dist/server.d.mts' }, { file: 'dist/server.d.cts' }],
+  },
 ];
