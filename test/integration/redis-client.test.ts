@@ -1,0 +1,64 @@
+// The small RESP client, the Redis bus and the Redis dedup store against a real redis-server.
+
+import { expect, it } from 'vitest';
+import { RedisBus, RedisClient, RedisDedupStore, RedisError } from '../../src/server';
+import { describeWithRedis } from './redis';
+import { onCleanup, until } from './servers';
+
+async function client(url: string): Promise<RedisClient> {
+  const redis = await RedisClient.connect(url);
+  onCleanup(() => redis.close());
+  return redis;
+}
+
+describeWithRedis('Redis plumbing', (redis) => {
+  it('should speak RESP: strings, integers, nulls, arrays, errors, UTF-8 and pipelining', async () => {
+    const db = await client(redis().url);
+    expect(await db.command('SET', 'k', 'värde ✓')).toBe('OK');
+    expect(await db.command('GET', 'k')).toBe('värde ✓');
+    expect(await db.command('GET', 'missing')).toBeNull();
+    expect(await Promise.all(Array.from({ length: 100 }, () => db.command('INCR', 'n')))).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    expect(await db.command('RPUSH', 'l', 'a', 'b')).toBe(2);
+    expect(await db.command('LRANGE', 'l', '0', '-1')).toEqual(['a', 'b']);
+    await expect(db.command('NOPE')).rejects.toBeInstanceOf(RedisError);
+    const big = 'x'.repeat(300_000);
+    await db.command('SET', 'big', big);
+    expect(await db.command('GET', 'big')).toBe(big);
+  });
+
+  it('should reject pending commands when the connection is lost', async () => {
+    const db = await client(redis().url);
+    const blocked = db.command('BLPOP', 'never', '0');
+    db.close();
+    await expect(blocked).rejects.toThrow('lost');
+    await expect(db.command('PING')).rejects.toThrow('closed');
+  });
+
+  it('should carry bus messages between connections in order, and stop after unsubscribe', async () => {
+    const [one, two] = await Promise.all([RedisBus.connect(redis().url), RedisBus.connect(redis().url)]);
+    onCleanup(() => Promise.all([one.close(), two.close()]).then(() => {}));
+    const got: string[] = [];
+    const stop = await two.subscribe('chan', (message) => got.push(message));
+    for (let i = 0; i < 50; i++) await one.publish('chan', `m${i}`);
+    await until(() => got.length === 50);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    await stop();
+    await one.publish('chan', 'late');
+    await one.publish('other', 'x');
+    expect(await one.client.command('PUBSUB', 'NUMSUB', 'chan')).toEqual(['chan', 0]);
+  });
+
+  it('should share a dedup window between connections, with an expiry', async () => {
+    const [x, y] = await Promise.all([client(redis().url), client(redis().url)]);
+    const storeX = new RedisDedupStore(x, { maxAgeMs: 60_000, prefix: 't:' });
+    const storeY = new RedisDedupStore(y, { maxAgeMs: 60_000, prefix: 't:' });
+    expect(await storeX.claim('id.1')).toBe(true);
+    expect(await storeY.claim('id.1')).toBe(false);
+    const ttl = Number(await x.command('PTTL', 't:id.1'));
+    expect(ttl).toBeGreaterThan(50_000);
+    await storeY.release('id.1');
+    expect(await storeX.claim('id.1')).toBe(true);
+  });
+});
