@@ -26,6 +26,8 @@ export interface DeliveryEndpointOptions {
   canSubscribe?(stream: string): boolean;
   /** Frames outside the protocol (other JSON, plain text), for the app's own messages. `value` is undefined for non-JSON text. */
   onOther?(text: string, value: unknown): void;
+  /** Called for each copy of a message already delivered (acked again, not handed over), for metrics. */
+  onDuplicate?(id: string): void;
   /** Binary frames; ignored by default. */
   onBinary?(data: Uint8Array): void;
   /** Frames that break the protocol's rules, with why. @default ignored */
@@ -36,6 +38,11 @@ export interface DeliveryEndpointOptions {
   limits?: Partial<FrameLimits>;
   /** Frames waiting for the dedup store before the socket stops reading (backpressure). @default 64 */
   maxPending?: number;
+  /**
+   * How a frame goes out; the default is `socket.send` while the socket is open. Wrap it to add
+   * metrics or to drop frames on purpose (the demo's "silenced" backend).
+   */
+  send?(text: string): void;
   /** Bytes queued to a slow client past which it is closed with 1013 to resume later. @default 4 MiB */
   maxBufferedBytes?: number;
 }
@@ -68,7 +75,8 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
 
   const send = (text: string) => {
     if (detached || socket.readyState !== OPEN) return;
-    socket.send(text);
+    if (options.send) options.send(text);
+    else socket.send(text);
     if (socket.bufferedAmount > maxBufferedBytes) fail(1013, 'too slow: resume later');
   };
   const invalid = (reason: string) => options.onInvalid?.(reason);
@@ -114,7 +122,8 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
       onError(error);
       return fail(1011, 'dedup store unavailable');
     }
-    if (first) {
+    if (!first) options.onDuplicate?.(id);
+    else {
       try {
         await options.onMessage(data, id);
       } catch (error) {
@@ -141,14 +150,14 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
       case 'unsubscribe':
         return enqueue(async () => unsubscribe(frame.stream));
       case 'invalid':
-        return invalid(frame.reason);
+        return enqueue(async () => invalid(frame.reason));
       case 'other':
-        return options.onOther?.(text, frame.value);
+        return enqueue(async () => options.onOther?.(text, frame.value));
     }
   }
 
-  // Messages wait for the dedup store one at a time, so acks and app calls keep arrival order;
-  // subscriptions queue behind them so a client's frames take effect in the order it sent them.
+  // Every frame waits its turn: messages wait for the dedup store one at a time, and the rest queue
+  // behind them, so a client's frames take effect in the order it sent them.
   function enqueue(task: () => Promise<void>): void {
     pending++;
     if (pending >= maxPending && !paused) {
@@ -168,7 +177,7 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   function onSocketMessage(data: RawData, isBinary: boolean): void {
     if (detached) return;
     const bytes = toBuffer(data);
-    if (isBinary) return options.onBinary?.(bytes);
+    if (isBinary) return enqueue(async () => options.onBinary?.(bytes));
     // Checked on bytes before decoding (a character takes at most 3 bytes in UTF-8), so a huge
     // frame is never turned into a string.
     if (bytes.byteLength > limits.maxFrameLength * 3) {
