@@ -109,8 +109,12 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   }
 
   function unsubscribe(stream: string): void {
-    subscriptions.get(stream)?.unlisten();
+    const subscription = subscriptions.get(stream);
+    if (!subscription) return;
+    subscription.unlisten();
     subscriptions.delete(stream);
+    // Subscribing again on this socket resumes from here: nothing twice, and what was missed meanwhile is replayed.
+    if (subscription.lastSeq > 0) positions.set(stream, subscription.lastSeq);
   }
 
   async function handleMessage(id: string, data: unknown): Promise<void> {

@@ -143,6 +143,21 @@ describe('deliveryEndpoint', () => {
     expect(seqs()).toEqual([2]);
   });
 
+  it('should resume from the last seq sent when a stream is subscribed again on the same socket', async () => {
+    const { socket, publish, seqs, settle } = await setup();
+    socket.receive('{"resume":{"prices":0}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 1);
+    socket.receive('{"unsubscribe":"prices"}');
+    await settle();
+    publish('prices', 2);
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 3);
+    expect(seqs()).toEqual([1, 2, 3]);
+  });
+
   it('should ignore hostile frames and report them as invalid', async () => {
     const invalid: string[] = [];
     const other: string[] = [];
