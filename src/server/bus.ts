@@ -25,28 +25,56 @@ function safely(listener: BusListener, message: string, onError: (error: unknown
   }
 }
 
+/** The listeners of each channel, for both buses. */
+class Channels {
+  private readonly listeners = new Map<string, Set<BusListener>>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /** Adds a listener; `first` tells whether the channel had none before. */
+  add(channel: string, listener: BusListener): { first: boolean; remove: () => boolean } {
+    // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
+    const entry: BusListener = (message) => listener(message);
+    let set = this.listeners.get(channel);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+    }
+    set.add(entry);
+    const listeners = set;
+    // remove() answers whether that was the channel's last listener.
+    const remove = () => {
+      if (!listeners.delete(entry) || listeners.size > 0 || this.listeners.get(channel) !== listeners) return false;
+      this.listeners.delete(channel);
+      return true;
+    };
+    return { first, remove };
+  }
+
+  emit(channel: string, message: string): void {
+    for (const listener of [...(this.listeners.get(channel) ?? [])]) safely(listener, message, this.onError);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}
+
 /** A bus inside one process: publish calls every listener synchronously, in subscription order. */
 export class MemoryBus implements Bus {
   /** Called when a listener throws. @default reports it with console.error */
   onListenerError: (error: unknown) => void = (error) => console.error('bus listener failed:', error);
-  private readonly channels = new Map<string, Set<BusListener>>();
+  private readonly channels = new Channels((error) => this.onListenerError(error));
 
   async publish(channel: string, message: string): Promise<void> {
-    for (const listener of [...(this.channels.get(channel) ?? [])]) safely(listener, message, this.onListenerError);
+    this.channels.emit(channel, message);
   }
 
   async subscribe(channel: string, listener: BusListener): Promise<() => Promise<void>> {
-    // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
-    const entry: BusListener = (message) => listener(message);
-    let listeners = this.channels.get(channel);
-    if (!listeners) {
-      listeners = new Set();
-      this.channels.set(channel, listeners);
-    }
-    listeners.add(entry);
+    const { remove } = this.channels.add(channel, listener);
     return async () => {
-      listeners.delete(entry);
-      if (listeners.size === 0 && this.channels.get(channel) === listeners) this.channels.delete(channel);
+      remove();
     };
   }
 
@@ -63,15 +91,13 @@ export class MemoryBus implements Bus {
 export class RedisBus implements Bus {
   /** Called when a listener throws. @default reports it with console.error */
   onListenerError: (error: unknown) => void = (error) => console.error('bus listener failed:', error);
-  private readonly channels = new Map<string, Set<BusListener>>();
+  private readonly channels = new Channels((error) => this.onListenerError(error));
 
   private constructor(
     private readonly publisher: RedisClient,
     private readonly subscriber: RedisClient,
   ) {
-    subscriber.onMessage = (channel, message) => {
-      for (const listener of [...(this.channels.get(channel) ?? [])]) safely(listener, message, this.onListenerError);
-    };
+    subscriber.onMessage = (channel, message) => this.channels.emit(channel, message);
   }
 
   /** Opens both connections to the Redis at `url` (`redis://host:port`). */
@@ -95,18 +121,10 @@ export class RedisBus implements Bus {
   }
 
   async subscribe(channel: string, listener: BusListener): Promise<() => Promise<void>> {
-    const entry: BusListener = (message) => listener(message);
-    let listeners = this.channels.get(channel);
-    if (!listeners) {
-      listeners = new Set();
-      this.channels.set(channel, listeners);
-      await this.subscriber.command('SUBSCRIBE', channel);
-    }
-    listeners.add(entry);
+    const { first, remove } = this.channels.add(channel, listener);
+    if (first) await this.subscriber.command('SUBSCRIBE', channel);
     return async () => {
-      if (!listeners.delete(entry) || listeners.size > 0) return;
-      this.channels.delete(channel);
-      await this.subscriber.command('UNSUBSCRIBE', channel).catch(() => {});
+      if (remove()) await this.subscriber.command('UNSUBSCRIBE', channel).catch(() => {});
     };
   }
 
