@@ -1,7 +1,7 @@
 // The small RESP client, the Redis bus and the Redis dedup store against a real redis-server.
 
 import { expect, it } from 'vitest';
-import { RedisBus, RedisClient, RedisDedupStore, RedisError } from '../../src/server';
+import { createRedisPublisher, RedisBus, RedisClient, RedisDedupStore, RedisError, StreamHub } from '../../src/server';
 import { describeWithRedis } from './redis';
 import { onCleanup, until } from './servers';
 
@@ -48,6 +48,21 @@ describeWithRedis('Redis plumbing', (redis) => {
     await one.publish('chan', 'late');
     await one.publish('other', 'x');
     expect(await one.client.command('PUBSUB', 'NUMSUB', 'chan')).toEqual(['chan', 0]);
+  });
+
+  it('should publish stream messages with any JSON data intact, seqs from one counter', async () => {
+    const bus = await RedisBus.connect(redis().url);
+    onCleanup(() => bus.close());
+    const hub = await StreamHub.attach(bus, { channel: 'json-check' });
+    const publisher = createRedisPublisher(bus.client, { channel: 'json-check', prefix: `seq:${Date.now()}:` });
+    const data = { text: 'quote " backslash \\ newline \n ünïcödé 🚀 ]]', n: [1, 2.5, null, true] };
+    expect(await publisher.publish('s"tream', data)).toBe(1);
+    expect(await publisher.publish('s"tream', null)).toBe(2);
+    await until(() => hub.lastSeq('s"tream') === 2);
+    expect(hub.replay('s"tream', 0).map((m) => JSON.parse(m.text))).toEqual([
+      { stream: 's"tream', seq: 1, data },
+      { stream: 's"tream', seq: 2, data: null },
+    ]);
   });
 
   it('should share a dedup window between connections, with an expiry', async () => {
