@@ -34,9 +34,11 @@ export async function createFleet({ redisUrl = '' } = {}) {
   async function connect() {
     if (memory) return { ...memory, close: async () => {} };
     const bus = await server.RedisBus.connect(redisUrl);
-    bus.client.onClose = (error) => {
-      if (links.has(link)) console.error(`Redis connection lost${error ? `: ${error.message}` : ''}`);
+    // Both connections come back on their own; what was published meanwhile shows as gaps in seq.
+    bus.subscriberClient.onDisconnect = (error) => {
+      console.error(`Redis connection lost${error ? ` (${error.message})` : ''}; reconnecting`);
     };
+    bus.subscriberClient.onReconnect = () => console.error('Redis connection back');
     const link = {
       bus,
       dedup: new server.RedisDedupStore(bus.client, { prefix: 'demo:dedup:' }),

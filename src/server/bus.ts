@@ -1,7 +1,7 @@
 // Publish/subscribe by channel between the backends of a fleet: in-process (one Node process runs
 // every backend) or Redis pub/sub (backends anywhere). Messages are strings, delivered in order.
 
-import { RedisClient } from './redis';
+import { RedisClient, type RedisClientOptions } from './redis';
 
 /** A listener of one channel. */
 export type BusListener = (message: string) => void;
@@ -100,11 +100,11 @@ export class RedisBus implements Bus {
     subscriber.onMessage = (channel, message) => this.channels.emit(channel, message);
   }
 
-  /** Opens both connections to the Redis at `url` (`redis://host:port`). */
-  static async connect(url: string): Promise<RedisBus> {
-    const publisher = await RedisClient.connect(url);
+  /** Opens both connections to the Redis at `url` (`redis://host:port`); they reconnect on their own. */
+  static async connect(url: string, options?: RedisClientOptions): Promise<RedisBus> {
+    const publisher = await RedisClient.connect(url, options);
     try {
-      return new RedisBus(publisher, await RedisClient.connect(url));
+      return new RedisBus(publisher, await RedisClient.connect(url, options));
     } catch (error) {
       publisher.close();
       throw error;
@@ -114,6 +114,11 @@ export class RedisBus implements Bus {
   /** The connection used for PUBLISH, free for other commands (dedup, sequencing). */
   get client(): RedisClient {
     return this.publisher;
+  }
+
+  /** The connection in subscriber mode, to watch for disconnects (messages published meanwhile are missed). */
+  get subscriberClient(): RedisClient {
+    return this.subscriber;
   }
 
   async publish(channel: string, message: string): Promise<void> {

@@ -30,6 +30,6 @@ export {
   type StreamPublisher,
   type StreamPublisherOptions,
 } from './publisher';
-export { RedisClient, RedisError, type RedisReply } from './redis';
+export { RedisClient, type RedisClientOptions, RedisError, type RedisReply } from './redis';
 export { RingBuffer } from './ring';
 export { defaultStreamChannel, StreamHub, type StreamHubOptions, type StreamListener } from './streams';

@@ -16,74 +16,150 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** Options of {@link RedisClient.connect}. */
+export interface RedisClientOptions {
+  /** Reconnect when the connection is lost, restoring AUTH, SELECT and subscriptions. @default true */
+  reconnect?: boolean;
+  /** Longest wait between reconnect attempts, in ms; the wait doubles from 100 ms. @default 5000 */
+  maxReconnectDelayMs?: number;
+  /** How long one connection attempt may take, in ms. @default 5000 */
+  connectTimeoutMs?: number;
+}
+
 /**
- * One connection to Redis. In subscriber mode (after the first SUBSCRIBE) Redis accepts only
- * (un)subscribe commands on it, so use one connection for pub/sub and another for the rest.
+ * One connection to Redis, reconnected when lost. In subscriber mode (after the first SUBSCRIBE)
+ * Redis accepts only (un)subscribe commands on it, so use one client for pub/sub and another for
+ * the rest. While disconnected, commands reject at once, and pub/sub messages are missed.
  */
 export class RedisClient {
   /** Called with (channel, message) for every pub/sub message this connection receives. */
   onMessage: (channel: string, message: string) => void = () => {};
-  /** Called once when the connection ends, with the error if it failed. */
+  /** Called when the connection is lost, with the error if there was one; a reconnect follows unless disabled. */
+  onDisconnect: (error?: Error) => void = () => {};
+  /** Called when a lost connection is back, subscriptions restored. */
+  onReconnect: () => void = () => {};
+  /** Called once when the client is closed for good (close(), or a loss with reconnect off). */
   onClose: (error?: Error) => void = () => {};
   private readonly pending: Pending[] = [];
+  private readonly channels = new Set<string>();
   private buffer: Buffer = Buffer.alloc(0);
+  private socket: Socket | undefined;
+  private connected = false;
   private closed = false;
+  private retryDelay = 100;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.receive(chunk));
-    socket.on('error', (error) => this.end(error));
-    socket.on('close', () => this.end());
-  }
+  private constructor(
+    private readonly target: URL,
+    private readonly options: Required<RedisClientOptions>,
+  ) {}
 
   /** Connects to `redis://[:password@]host[:port][/db]`; resolves once AUTH and SELECT succeeded. */
-  static connect(url: string): Promise<RedisClient> {
+  static async connect(url: string, options: RedisClientOptions = {}): Promise<RedisClient> {
     const target = new URL(url);
     if (target.protocol !== 'redis:') throw new RedisError(`expected a redis:// URL, got ${target.protocol}`);
-    const port = Number(target.port || 6379);
-    const host = target.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      const socket = connectTcp({ host, port });
-      socket.once('error', reject);
-      socket.once('connect', async () => {
-        socket.off('error', reject);
-        const client = new RedisClient(socket);
-        try {
-          const password = decodeURIComponent(target.password);
-          if (password) await client.command('AUTH', ...(target.username ? [target.username] : []), password);
-          const db = target.pathname.slice(1);
-          if (db) await client.command('SELECT', db);
-          resolve(client);
-        } catch (error) {
-          client.close();
-          reject(error);
-        }
-      });
+    const client = new RedisClient(target, {
+      reconnect: options.reconnect ?? true,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     });
+    await client.open(); // the first connection fails loudly; only later losses are retried
+    return client;
   }
 
   /** Sends one command; resolves with its reply, rejects with a {@link RedisError}. */
   command(...args: string[]): Promise<RedisReply> {
     if (this.closed) return Promise.reject(new RedisError('the Redis connection is closed'));
+    if (!this.connected) return Promise.reject(new RedisError('not connected to Redis (reconnecting)'));
+    // Remembered so that a reconnect can subscribe again.
+    const name = args[0]?.toUpperCase();
+    if (name === 'SUBSCRIBE') for (const channel of args.slice(1)) this.channels.add(channel);
+    if (name === 'UNSUBSCRIBE') for (const channel of args.slice(1)) this.channels.delete(channel);
+    return this.send(args);
+  }
+
+  /** Closes the connection for good; pending commands reject. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.failPending('the Redis connection was lost');
+    this.onClose();
+  }
+
+  private send(args: string[]): Promise<RedisReply> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new RedisError('not connected to Redis'));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
       let frame = `*${args.length}\r\n`;
       for (const arg of args) frame += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-      this.socket.write(frame);
+      socket.write(frame);
     });
   }
 
-  /** Closes the connection; pending commands reject. */
-  close(): void {
-    this.socket.destroy();
-    this.end();
+  private async open(): Promise<void> {
+    const host = this.target.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const socket = await dial(host, Number(this.target.port || 6379), this.options.connectTimeoutMs);
+    if (this.closed) return void socket.destroy();
+    this.socket = socket;
+    this.buffer = Buffer.alloc(0);
+    let lastError: Error | undefined;
+    socket.on('data', (chunk) => this.receive(chunk));
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', () => this.lost(socket, lastError));
+    try {
+      const password = decodeURIComponent(this.target.password);
+      const user = this.target.username ? [decodeURIComponent(this.target.username)] : [];
+      if (password) await this.send(['AUTH', ...user, password]);
+      const db = this.target.pathname.slice(1);
+      if (db) await this.send(['SELECT', db]);
+      for (const channel of this.channels) await this.send(['SUBSCRIBE', channel]);
+      this.connected = true;
+    } catch (error) {
+      if (this.socket === socket) this.socket = undefined;
+      socket.destroy();
+      throw error;
+    }
   }
 
-  private end(error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const { reject } of this.pending.splice(0)) reject(new RedisError('the Redis connection was lost'));
-    this.onClose(error);
+  private lost(socket: Socket, error?: Error): void {
+    if (socket !== this.socket) return; // an attempt that open() already gave up on
+    const wasConnected = this.connected;
+    this.socket = undefined;
+    this.connected = false;
+    this.failPending('the Redis connection was lost');
+    if (this.closed || !wasConnected) return;
+    this.onDisconnect(error);
+    if (!this.options.reconnect) {
+      this.closed = true;
+      this.onClose(error);
+      return;
+    }
+    this.retryDelay = 100;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.open().then(
+        () => this.onReconnect(),
+        () => {
+          this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxReconnectDelayMs);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.retryDelay);
+  }
+
+  private failPending(reason: string): void {
+    for (const { reject } of this.pending.splice(0)) reject(new RedisError(reason));
   }
 
   private receive(chunk: Buffer): void {
@@ -96,10 +172,9 @@ export class RedisClient {
         offset = parsed.next;
         this.dispatch(parsed.reply);
       }
-    } catch (error) {
+    } catch {
       // Not Redis speaking (or a listener threw): nothing after this point can be trusted.
-      this.socket.destroy();
-      this.end(error as Error);
+      this.socket?.destroy();
       return;
     }
     this.buffer = this.buffer.subarray(offset);
@@ -117,6 +192,21 @@ export class RedisClient {
     if (reply instanceof RedisError) pending.reject(reply);
     else pending.resolve(reply);
   }
+}
+
+/** Opens a TCP connection, failing after `timeoutMs`. */
+function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host, port });
+    socket.setNoDelay(true);
+    socket.setTimeout(timeoutMs, () => socket.destroy(new RedisError(`no connection to Redis within ${timeoutMs} ms`)));
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
 }
 
 type Parsed = { reply: RedisReply | RedisError; next: number } | undefined;

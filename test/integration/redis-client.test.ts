@@ -2,7 +2,7 @@
 
 import { expect, it } from 'vitest';
 import { createRedisPublisher, RedisBus, RedisClient, RedisDedupStore, RedisError, StreamHub } from '../../src/server';
-import { describeWithRedis } from './redis';
+import { describeWithRedis, startRedisServer } from './redis';
 import { onCleanup, until } from './servers';
 
 async function client(url: string): Promise<RedisClient> {
@@ -34,6 +34,35 @@ describeWithRedis('Redis plumbing', (redis) => {
     db.close();
     await expect(blocked).rejects.toThrow('lost');
     await expect(db.command('PING')).rejects.toThrow('closed');
+  });
+
+  it('should reconnect after Redis restarts, subscribing again, and reject commands meanwhile', async () => {
+    let server = await startRedisServer();
+    onCleanup(() => server.stop());
+    const port = Number(new URL(server.url).port);
+    const bus = await RedisBus.connect(server.url, { maxReconnectDelayMs: 100 });
+    onCleanup(() => bus.close());
+    const got: string[] = [];
+    await bus.subscribe('chan', (message) => got.push(message));
+    let disconnects = 0;
+    let reconnects = 0;
+    bus.subscriberClient.onDisconnect = () => disconnects++;
+    bus.subscriberClient.onReconnect = () => reconnects++;
+    await server.stop();
+    await until(() => disconnects === 1, 5000, 'the disconnect');
+    await expect(bus.publish('chan', 'lost')).rejects.toBeInstanceOf(RedisError);
+    server = await startRedisServer(port);
+    await until(() => reconnects === 1, 5000, 'the reconnect');
+    // The publisher reconnects on its own schedule: publish until one arrives through the new subscription.
+    await until(
+      () => {
+        bus.publish('chan', 'back').catch(() => {});
+        return got.includes('back');
+      },
+      5000,
+      'a message after the restart',
+    );
+    expect(got).not.toContain('lost');
   });
 
   it('should carry bus messages between connections in order, and stop after unsubscribe', async () => {

@@ -27,10 +27,13 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Spawns `redis-server --port N --save '' --appendonly no`; resolves once it accepts connections. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Spawns `redis-server --port N --save '' --appendonly no` (on `port`, or a free one); resolves once
+ * it accepts connections.
+ */
+export async function startRedisServer(fixedPort?: number): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -43,7 +46,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       return { url: `redis://127.0.0.1:${port}`, stop: () => stop(child) };
     } catch (error) {
       await stop(child);
-      if (attempt >= 3) throw error; // someone took the port in between, three times: give up
+      if (attempt >= 3 || fixedPort) throw error; // someone took the port in between, three times: give up
     }
   }
 }
