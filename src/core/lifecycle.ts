@@ -2,7 +2,7 @@
 // happens into the lifecycle table (machine.ts) and applies its effects, calling the features.
 
 import { ConnectionFailedError, ResolveError } from './errors';
-import type { State, Stats } from './events';
+import type { CloseEventLike, State, Stats } from './events';
 import { type AttemptContext, type Feature, type FeatureHost, hostOf, type Target, targetOf } from './feature';
 import { queueHandshake } from './handshakes';
 import { type Effect, type Input, type Phase, transition } from './machine';
@@ -16,7 +16,7 @@ import { EventSurface } from './surface';
 import { Work } from './work';
 
 // What an input carries to its effects: what ended the connection, and how to close a socket.
-type Payload = { outcome?: Outcome & { decision?: Decision }; event?: CloseEvent; code?: number; reason?: string };
+type Payload = { outcome?: Outcome & { decision?: Decision }; event?: CloseEventLike; code?: number; reason?: string };
 
 /** @internal The lifecycle engine under {@link CoreWebSocket}; not constructed on its own. */
 export class Lifecycle extends EventSurface {
@@ -36,7 +36,7 @@ export class Lifecycle extends EventSurface {
   /** @internal Where the current or last attempt went. */
   protected lastUrl = '';
   /** @internal The app's binaryType, applied to every new socket. */
-  protected chosenBinaryType?: BinaryType;
+  protected chosenBinaryType?: 'blob' | 'arraybuffer';
   #phase: Phase = 'idle';
   #socket?: WebSocket;
   // What the retry timer runs: the next attempt, or the auth refresh before it.
