@@ -10,8 +10,9 @@ import { redactText, redactUrl } from './redact';
  * - `timeout`: the handshake did not finish within `connectTimeout`; the socket was aborted.
  * - `exception`: the WebSocket constructor threw (a blocked port, mixed content, a bad URL).
  * - `heartbeat`: an open connection missed its heartbeat deadline and was closed with 4408.
- * - `http`: a preflight, discovery or resolver request answered `status`. `dedicated` is false
- *   for a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade".
+ * - `http`: a preflight, discovery or resolver request answered `status`. `probe` is true for
+ *   a GET on the WebSocket URL itself, where 400/404/405 only mean "not an upgrade" (weak
+ *   evidence); false for a preflight URL, a discovery endpoint or a resolver.
  *   `retryAfter` is in ms, when the server sent a readable Retry-After.
  * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
  */
@@ -20,7 +21,7 @@ export type Outcome =
   | { type: 'timeout' }
   | { type: 'exception'; error: unknown }
   | { type: 'heartbeat' }
-  | { type: 'http'; status: number; url: string; dedicated: boolean; retryAfter?: number }
+  | { type: 'http'; status: number; url: string; probe: boolean; retryAfter?: number }
   | { type: 'resolve'; error: ResolveError };
 
 const brand = Symbol.for('resilient-ws.error');

@@ -40,7 +40,7 @@ export class Lifecycle extends EventSurface {
   #phase: Phase = 'idle';
   #socket?: WebSocket;
   // What the retry timer runs: the next attempt, or the auth refresh before it.
-  #retry = () => this.#attempt();
+  #retry = () => this.#beginAttempt();
   #offline = false;
   // What undoes the features' set-up, while they are attached.
   #attached?: (() => void)[];
@@ -95,7 +95,7 @@ export class Lifecycle extends EventSurface {
     const { outcome, event } = payload;
     switch (effect) {
       case 'restart':
-        return this.#restart();
+        return this.#startOver();
       case 'cancel':
         return this.#work.cancel();
       case 'drop':
@@ -120,8 +120,8 @@ export class Lifecycle extends EventSurface {
         return;
       case 'opened':
         return this.#opened(event as unknown as Event);
-      case 'settle':
-        return this.#settle(outcome as Outcome, event);
+      case 'decide':
+        return this.#decideAfter(outcome as Outcome, event);
       case 'report':
         if (event) this.raise('close', event);
         if (this.#phase === 'failed') this.raise('failed', counters.lastError as ConnectionFailedError);
@@ -155,7 +155,7 @@ export class Lifecycle extends EventSurface {
     this.#socket = undefined;
   }
 
-  #restart(): void {
+  #startOver(): void {
     if (!this.#attached) {
       this.#attached = [];
       for (const feature of this.features) {
@@ -166,12 +166,12 @@ export class Lifecycle extends EventSurface {
     // A socket held while offline, or one still closing, must not outlive the restart.
     this.#detach(true, 1000, 'reconnect');
     this.#plan.reset();
-    this.#retry = () => this.#attempt();
-    this.#attempt();
+    this.#retry = () => this.#beginAttempt();
+    this.#beginAttempt();
   }
 
   // Asks the features where to connect (the first that answers decides), then dials.
-  #attempt(): void {
+  #beginAttempt(): void {
     // No attempt is spent while the browser knows it is offline; `online` resumes.
     if (this.#offline) return this.input('hold');
     const signal = this.#work.begin();
@@ -271,14 +271,14 @@ export class Lifecycle extends EventSurface {
   }
 
   // Asks the policy what follows `outcome`, and feeds its verdict back into the machine.
-  #settle(given: Outcome & { decision?: Decision }, event?: CloseEvent): void {
+  #decideAfter(given: Outcome & { decision?: Decision }, event?: CloseEvent): void {
     const { decision, ...outcome } = given;
     const verdict = this.#plan.verdict(outcome as Outcome, decision ?? this.#plan.decide(outcome as Outcome));
     if (verdict.input === 'fail') return this.#fail(outcome as Outcome, verdict.why, event);
     if (verdict.input === 'retry') {
       // A refresh runs the app's refreshAuth first (see RetryPlan.refresh).
       const then = {
-        attempt: () => this.#attempt(),
+        attempt: () => this.#beginAttempt(),
         fail: (why: string) => this.#fail(outcome as Outcome, why),
         lose: (error: ResolveError) => this.input('lost', { outcome: { type: 'resolve', error } }),
       };

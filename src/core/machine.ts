@@ -52,7 +52,7 @@ export type Input =
  *   a socket and close it.
  * - `dispose`: undo what the features set up.
  * - `opened`: count the open, run the features' `open` hooks, emit `open`, flush the queue after.
- * - `settle`: ask the policy about the outcome; its decision comes back as an input.
+ * - `decide`: ask the policy about the outcome; its decision comes back as an input.
  * - `report`: emit `close` for the socket that ended, then `failed` when the state is `failed`.
  * - `wait`: arm the retry timer and emit `reconnecting`. `proceed`: run what the timer was for.
  * - `soon`: cut the wait short, to a small random delay. `disarm`: stop the retry timer.
@@ -67,7 +67,7 @@ export type Effect =
   | 'abandon'
   | 'dispose'
   | 'opened'
-  | 'settle'
+  | 'decide'
   | 'report'
   | 'wait'
   | 'proceed'
@@ -103,8 +103,8 @@ const resolving: Step = ['resolving'];
 const connecting: Step = ['connecting'];
 const opened: Step = ['open', 'opened'];
 const done: Step = ['closed', 'detach', 'report', 'dispose'];
-const ended: Step = [undefined, 'detach', 'settle'];
-const lost: Step = [undefined, 'abandon', 'settle'];
+const ended: Step = [undefined, 'detach', 'decide'];
+const lost: Step = [undefined, 'abandon', 'decide'];
 const retry: Step = ['waiting', 'report', 'wait'];
 const fail: Step = ['failed', 'report', 'drop', 'dispose'];
 const stop: Step = ['closed', 'report', 'drop', 'dispose'];

@@ -68,7 +68,7 @@ export const defaultPolicy: Readonly<Record<string, Decision>> = {
   'http:403': 'fatal',
   'http:410': 'fatal',
   'http:451': 'fatal',
-  // Not found from a dedicated preflight or discovery URL: the endpoint is not there.
+  // Not found from a preflight URL or a discovery endpoint: the endpoint is not there.
   'http:404': 'fatal',
   // Not found, bad request, not allowed from a GET on the WebSocket URL: many servers answer a
   // non-upgrade GET this way. The server is up; let the WebSocket handshake tell.
@@ -79,7 +79,7 @@ export const defaultPolicy: Readonly<Record<string, Decision>> = {
   // Too many requests, service unavailable: wait at least Retry-After.
   'http:429': 'reconnect-later',
   'http:503': 'reconnect-later',
-  // Any other client error from a dedicated URL: the request itself is wrong.
+  // Any other client error from a preflight URL or discovery: the request itself is wrong.
   'http:4xx': 'fatal',
   // Other server errors: transient more often than not.
   'http:5xx': 'reconnect',
@@ -104,10 +104,10 @@ export function policyKeys(outcome: Outcome): string[] {
   if (outcome.type === 'close') return [`close:${outcome.code}`, 'close:*'];
   if (outcome.type === 'resolve') return [`resolve:${outcome.error.reason}`];
   if (outcome.type !== 'http') return [outcome.type];
-  const { status, dedicated } = outcome;
+  const { status, probe } = outcome;
   const group = `${String(status)[0]}xx`;
   const keys = [`http:${status}`, `http:${group}`, 'http:*'];
-  return dedicated ? keys : [`http:${status}:probe`, keys[0], `http:${group}:probe`, ...keys.slice(1)];
+  return probe ? [`http:${status}:probe`, keys[0], `http:${group}:probe`, ...keys.slice(1)] : keys;
 }
 
 /** The default decision for an outcome: its first matching row in {@link defaultPolicy}. */

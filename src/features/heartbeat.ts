@@ -123,20 +123,20 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
   const beat = new Heartbeat(settings);
   let host: FeatureHost;
   // Nothing goes out, and nothing is believed, on a socket already past its deadline.
-  const dead = () => {
+  const pastDeadline = () => {
     const expired = beat.expired(host.now());
     if (expired) host.lose({ type: 'heartbeat' }, heartbeatCloseCode, 'heartbeat timeout');
     return expired;
   };
   // Sends a ping when one is due (or now, when forced) and schedules the next check; a passed
   // deadline ends the connection. Also runs for a connection held while offline.
-  const tick = (force?: boolean) => {
+  const checkLiveness = (force?: boolean) => {
     const socket = host.socket;
-    if (!socket || (host.state !== 'open' && host.state !== 'offline') || dead()) return;
+    if (!socket || (host.state !== 'open' && host.state !== 'offline') || pastDeadline()) return;
     const time = host.now();
     const ping = beat.due(time, force);
     if (ping !== undefined) socket.send(ping);
-    host.arm('heartbeat', tick, beat.next(time));
+    host.arm('heartbeat', checkLiveness, beat.next(time));
   };
   return {
     attach(given) {
@@ -145,15 +145,15 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
     },
     open() {
       beat.reset(host.now());
-      tick();
+      checkLiveness();
     },
     message(event) {
-      if (dead()) return true;
+      if (pastDeadline()) return true;
       const pong = beat.receive(event, host.now());
       host.stats.rtt = beat.rtt;
       return pong;
     },
-    send: () => !dead(),
-    wake: () => tick(true),
+    send: () => !pastDeadline(),
+    wake: () => checkLiveness(true),
   };
 }

@@ -119,7 +119,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
 
   // Probes `probe` (an endpoint whose handshake failed, or the URL endpoint itself) over HTTP,
   // then runs the resolver, if there is one. Both share one `resolveTimeout` and one abort.
-  async function ask(context: AttemptContext, probe?: string): Promise<Target | Outcome> {
+  async function resolveEndpoint(context: AttemptContext, probe?: string): Promise<Target | Outcome> {
     const { attempt, signal } = context;
     const controller = new AbortController();
     signal.addEventListener('abort', () => controller.abort(), { once: true });
@@ -166,7 +166,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
     } catch (thrown) {
       const error = toResolveError(thrown);
       const { status, url, retryAfter } = error;
-      if (status) return { type: 'http', status, url, dedicated: true, retryAfter };
+      if (status) return { type: 'http', status, url, probe: false, retryAfter };
       return { type: 'resolve', error };
     } finally {
       // Its own timer only: by now a close() or reconnect() may have set another.
@@ -184,8 +184,9 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
     aborted: Promise<never>,
   ): Promise<Target | Outcome> {
     const own = !resolver;
-    const dedicated = own && !!preflightUrl;
-    const probeUrl = dedicated ? (preflightUrl as string) : toHttpUrl(endpoint);
+    // The WebSocket URL's own twin, unless the app named a preflight URL: weak evidence.
+    const probe = !(own && preflightUrl);
+    const probeUrl = probe ? toHttpUrl(endpoint) : (preflightUrl as string);
     const where = redactUrl(probeUrl);
     context.resolving({ attempt: context.attempt, via: 'preflight', url: where });
     const fetch = fetcher as typeof globalThis.fetch;
@@ -196,7 +197,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
       const rules = { allowInsecure: options.allowInsecure, allowedHosts };
       const answer = await Promise.race([request(fetch, probeUrl, settings, signal, host.now(), rules), aborted]);
       const { status, retryAfter, maxAge } = answer;
-      const said: Outcome = { type: 'http', status, url: redactUrl(answer.url), dedicated, retryAfter };
+      const said: Outcome = { type: 'http', status, url: redactUrl(answer.url), probe, retryAfter };
       const decision = context.decide(said);
       if (decision !== 'connect') return { ...said, decision } as Outcome;
       const secure = /^wss:/.test(endpoint);
@@ -243,8 +244,9 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
       // the endpoint is down no WebSocket attempt is spent: Chromium throttles failed handshakes.
       const failing = outcome && outcome.type !== 'exception';
       let answer: Promise<Target | Outcome> | undefined;
-      if (resolver) answer = ask(context, probing ? suspect : undefined);
-      else if (probing && (options.preflight === 'always' || failing)) answer = ask(context, context.endpoint);
+      if (resolver) answer = resolveEndpoint(context, probing ? suspect : undefined);
+      else if (probing && (options.preflight === 'always' || failing))
+        answer = resolveEndpoint(context, context.endpoint);
       return answer?.then((found) => {
         if (!('type' in found) && found.via !== 'direct') {
           const { maxAge } = found;

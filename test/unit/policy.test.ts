@@ -17,6 +17,11 @@ describe('default policy', () => {
     [close(4401), 'refresh-auth'],
     [{ type: 'timeout' }, 'reconnect'],
     [{ type: 'exception', error: new SyntaxError('bad') }, 'fatal'],
+    // A 404 from a GET on the WebSocket URL itself says little; from a preflight URL, it says "not here".
+    [{ type: 'http', status: 404, url: '', probe: true }, 'connect'],
+    [{ type: 'http', status: 400, url: '', probe: true }, 'connect'],
+    [{ type: 'http', status: 404, url: '', probe: false }, 'fatal'],
+    [{ type: 'http', status: 400, url: '', probe: false }, 'fatal'],
   ];
   it.each(rows)('%o → %s', (outcome, decision) => {
     expect(defaultDecision(outcome)).toBe(decision);
