@@ -40,7 +40,8 @@ export interface DeliveryEvents {
 
 /**
  * The delivery feature: pass it in the client's `features` and deliver through it (see
- * docs/delivery-client.md). One client per instance. `attach`, `open` and `message` are the
+ * docs/delivery-client.md). One client per instance, and one instance per client (it consumes
+ * every ack, its own or not, and names its timer `delivery`). `attach`, `open` and `message` are the
  * client's hooks; it has no `send` member, as that would be the client's hook for every plain send.
  */
 export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Feature {

@@ -46,7 +46,8 @@ export interface DeliveryOptions<T = unknown> {
   storage?: OutboxStorage;
   /**
    * Makes the frame that goes on the wire from a message and its id. Called once per message
-   * (resends reuse the frame); an exception goes to the caller of `deliver()`.
+   * (resends reuse the frame); an exception goes to the caller of `deliver()`. The default sends
+   * the data as JSON, which binary data has none of: give your own `wrap` for that.
    * @default (data, id) => JSON.stringify({ id, data })
    */
   wrap?: (data: T, id: string) => SendData;
