@@ -139,10 +139,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     }
   };
 
-  // Settles a message and takes it out: acked, or dropped for `reason`.
+  // Settles a message and takes it out: acked, or dropped for `reason`. Once: a listener may have
+  // settled it already (close() from a `state` listener during close()).
   const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
     const index = items.indexOf(entry);
-    if (index >= 0) bytes -= items.splice(index, 1)[0].bytes;
+    if (index < 0) return;
+    bytes -= items.splice(index, 1)[0].bytes;
     const error = reason && new DeliveryError(reason, entry.id);
     if (error) entry.settle?.[1](error);
     else entry.settle?.[0]();
