@@ -192,11 +192,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const id = `${key}.${(next++).toString(36)}`;
       const entry = add(id, data);
       const error = entry ? undefined : new DeliveryError('overflow', id);
-      const sending = error
-        ? Promise.reject(error)
-        : new Promise<void>((resolve, reject) => {
-            (entry as Entry<T>).settle = [resolve, reject];
-          });
+      let settlers: Entry<T>['settle'];
+      const sending = new Promise<void>((resolve, reject) => {
+        settlers = [resolve, reject];
+      });
+      if (entry) entry.settle = settlers;
+      else settlers?.[1](error as DeliveryError);
       sending.catch(() => {});
       save();
       emit('state', id, error ? 'dropped' : 'queued', error);
