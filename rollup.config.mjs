@@ -19,6 +19,7 @@ export const entries = {
   page: 'src/features/page.ts',
   preflight: 'src/resolution/feature.ts',
   discovery: 'src/resolution/discovery.ts',
+  delivery: 'src/features/delivery/index.ts',
 };
 
 export default [
@@ -27,7 +28,14 @@ export default [
     external: ['eventemitter3'],
     plugins: [typescript(typescriptOptions)],
     output: [
-      { dir: 'dist', format: 'es', sourcemap: true, banner, entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs' },
+      {
+        dir: 'dist',
+        format: 'es',
+        sourcemap: true,
+        banner,
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'shared/[name]-[hash].mjs',
+      },
       {
         dir: 'dist',
         format: 'cjs',
@@ -48,13 +56,33 @@ export default [
       name: 'ResilientWS',
       sourcemap: true,
       banner,
-      // Private #names are safe to shorten; terser leaves them alone unless asked.
-      plugins: [terser({ format: { comments: /^!/ }, mangle: { properties: { regex: /^#/ } } })],
+      plugins: [terser({ format: { comments: /^!/ } })],
     },
   },
   ...['mts', 'cts'].map((extension) => ({
     input: entries,
     plugins: [dts()],
-    output: { dir: 'dist', entryFileNames: `[name].d.${extension}`, chunkFileNames: `shared/[name]-[hash].d.${extension}` },
+    output: {
+      dir: 'dist',
+      entryFileNames: `[name].d.${extension}`,
+      chunkFileNames: `shared/[name]-[hash].d.${extension}`,
+    },
   })),
+  // resilient-ws/server: the Node-only reference server (src/server has its own tsconfig with
+  // Node types). `ws` is never imported at runtime; the node: builtins stay external.
+  {
+    input: 'src/server/index.ts',
+    external: [/^node:/],
+    plugins: [typescript({ ...typescriptOptions, tsconfig: './src/server/tsconfig.json' })],
+    output: [
+      { file: 'dist/server.mjs', format: 'es', sourcemap: true, banner },
+      { file: 'dist/server.cjs', format: 'cjs', sourcemap: true, banner, exports: 'named' },
+    ],
+  },
+  {
+    input: 'src/server/index.ts',
+    external: [/^node:/, 'ws'],
+    plugins: [dts({ tsconfig: './src/server/tsconfig.json' })],
+    output: [{ file: 'dist/server.d.mts' }, { file: 'dist/server.d.cts' }],
+  },
 ];

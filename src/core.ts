@@ -9,6 +9,7 @@ export { backoffDelay } from './core/backoff';
 export { CoreWebSocket } from './core/client';
 export {
   ConnectionFailedError,
+  DeliveryError,
   InvalidArgumentError,
   isResilientError,
   ResilientWebSocketError,

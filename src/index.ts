@@ -7,6 +7,7 @@
 
 export * from './core';
 export { describeEvent } from './core/logger';
+export * from './features/delivery';
 export type { Environment } from './features/environment';
 export type { HeartbeatOptions } from './features/heartbeat';
 export { heartbeat, heartbeatCloseCode } from './features/heartbeat';

@@ -1,58 +1,51 @@
-// Demo server for resilient-ws: origin A serves the example pages and a control API; two WebSocket
-// backends ("a" and "b", origins B and C) can be killed, silenced, made to hang or to answer HTTP errors on demand.
+// Demo server for resilient-ws: origin A serves the example pages, discovery and a control API; a fleet
+// of WebSocket backends ("a", "b", "c", each its own origin) share chat rooms and a price feed through a
+// bus, and can be killed, drained, silenced, made to hang or to answer HTTP errors on demand.
 
-import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocket, WebSocketServer } from 'ws';
+import { createBackend } from './backend.mjs';
+import { createFleet } from './fleet.mjs';
+import {
+  CORS,
+  ControlError,
+  closeServer,
+  expectBoolean,
+  HOST,
+  isGetLike,
+  listen,
+  matchRedirect,
+  noop,
+  PREFLIGHT,
+  rawHttpResponse,
+  readBody,
+  sendHtml,
+  sendJson,
+  sendMethodNotAllowed,
+  sendText,
+  serveStatic,
+  trackSockets,
+} from './http.mjs';
+import { createHub } from './hub.mjs';
+import { indexPage } from './page.mjs';
 
-const HOST = '127.0.0.1';
-const NAMES = ['a', 'b'];
-const TICK_MS = 250;
-const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+const NAMES = ['a', 'b', 'c'];
 const DEFAULT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-// Every answer carries these so the example pages (and the client's fetch-based probes) can read statuses
-// and Retry-After across origins.
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Retry-After',
-};
-const PREFLIGHT = {
-  ...CORS,
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': '*',
-  'Access-Control-Max-Age': '600',
-};
-
-const CONTENT_TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-/** An error whose message is safe to show to the caller of the control API (answered as 400). */
-class ControlError extends Error {}
-
-const noop = () => {};
-
 /**
- * Starts origin A and both backends on 127.0.0.1.
- * @param {{ port?: number, backendPorts?: number[] | { a?: number, b?: number }, root?: string }} [options]
- *   `port` 0 picks random ports for everything; a fixed `port` puts the backends on port+1 and port+2 unless
+ * Starts origin A and the backends on 127.0.0.1.
+ * @param {{ port?: number, backendPorts?: number[] | { a?: number, b?: number, c?: number },
+ *   root?: string, redisUrl?: string }} [options]
+ *   `port` 0 picks random ports for everything; a fixed `port` puts the backends on port+1, +2 and +3 unless
  *   `backendPorts` says otherwise. `root` is the repository root (its `examples/` and `dist/` are served).
+ *   `redisUrl` makes the backends share Redis (pub/sub, dedup, seqs) instead of this process's memory.
  * @returns {Promise<{ url: string, control: object, close: () => Promise<void> }>}
  */
-export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } = {}) {
+export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT, redisUrl = '' } = {}) {
   const hub = createHub();
+  const fleet = await createFleet({ redisUrl });
   const ports = resolveBackendPorts(port, backendPorts);
-  const backends = Object.fromEntries(NAMES.map((name, i) => [name, createBackend(name, ports[i], hub)]));
+  const backends = Object.fromEntries(NAMES.map((name, i) => [name, createBackend(name, ports[i], hub, fleet)]));
   let current = 'a';
   let closing = null;
 
@@ -69,18 +62,35 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
   }
   const url = `http://${HOST}:${main.address().port}`;
 
-  /** The backend that discovery, negotiate and redirects point at: the current one, else the other if alive. */
+  /** The backend that discovery, negotiate and redirects point at: the current one, else the first one up. */
   function pick() {
-    const preferred = backends[current];
-    if (preferred.alive) return preferred;
-    const other = backends[current === 'a' ? 'b' : 'a'];
-    return other.alive ? other : null;
+    const usable = (backend) => backend.alive && !backend.draining;
+    if (usable(backends[current])) return backends[current];
+    return Object.values(backends).find(usable) ?? null;
   }
 
   function backendOf(name) {
     const backend = backends[name];
-    if (!backend) throw new ControlError(`unknown backend ${JSON.stringify(name)} (expected "a" or "b")`);
+    if (!backend) throw new ControlError(`unknown backend ${JSON.stringify(name)} (expected one of ${NAMES})`);
     return backend;
+  }
+
+  // Drains `name` as a deploy would: discovery skips it, new upgrades get 503, its clients are closed with 1012
+  // (Service Restart) and get a second to go; then it restarts on the same port with empty stream buffers.
+  async function drainAndRestart(name) {
+    const backend = backendOf(name);
+    if (!backend.alive) return backend.start();
+    backend.draining = true;
+    try {
+      const gone = [...backend.clients].map((client) => new Promise((resolve) => client.ws.once('close', resolve)));
+      backend.closeAll(1012, 'restarting');
+      const grace = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      await Promise.race([Promise.all(gone), grace]);
+      await backend.kill();
+      await backend.start();
+    } finally {
+      backend.draining = false;
+    }
   }
 
   function status() {
@@ -90,6 +100,7 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
       target: pick()?.name ?? null,
       backends: Object.fromEntries(NAMES.map((name) => [name, backends[name].describe()])),
       symbols: hub.describeSymbols(),
+      fleet: fleet.describe(),
     };
   }
 
@@ -118,6 +129,16 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
       backendOf(name).setHang(expectBoolean('on', on));
       return status();
     },
+    /** Drains and restarts one backend (see drainAndRestart). */
+    async drain(name) {
+      await drainAndRestart(name);
+      return status();
+    },
+    /** Drains and restarts every backend in turn, one at a time, as a rolling deploy does. */
+    async rollingRestart() {
+      for (const name of NAMES) await drainAndRestart(name);
+      return status();
+    },
     switchTo(name) {
       backendOf(name);
       current = name;
@@ -128,7 +149,7 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
       for (const backend of Object.values(backends)) backend.upgrades = 0;
       return status();
     },
-    /** Back to the starting state: both backends alive and well, "a" current, counters at zero. */
+    /** Back to the starting state: every backend alive and well, "a" current, counters at zero. */
     async reset() {
       for (const backend of Object.values(backends)) {
         backend.setSilenced(false);
@@ -155,6 +176,8 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
     setStatus: (body) => control.setStatus(body.backend, body.status ?? null, body.retryAfter),
     hang: (body) => control.hang(body.backend, body.on ?? true),
     switch: (body) => control.switchTo(body.backend),
+    drain: (body) => control.drain(body.backend),
+    rollingRestart: () => control.rollingRestart(),
     resetCounts: () => control.resetCounts(),
     reset: () => control.reset(),
     status: () => control.status(),
@@ -201,7 +224,9 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
       return handleControl(req, res);
     }
     if (!isGetLike(req)) return sendMethodNotAllowed(res, 'GET, HEAD, OPTIONS');
-    if (pathname === '/' || pathname === '/index.html') return sendHtml(res, req, indexPage());
+    if (pathname === '/' || pathname === '/index.html') {
+      return sendHtml(res, req, indexPage(NAMES.map((name) => [name, control.backendUrl(name)])));
+    }
     return serveStatic(req, res, root);
   }
 
@@ -249,38 +274,12 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT } 
     rawHttpResponse(socket, answer.status, answer.headers, answer.body);
   });
 
-  function indexPage() {
-    const backendList = NAMES.map((name) => `<li>Backend ${name}: <code>${control.backendUrl(name)}</code></li>`);
-    return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>resilient-ws demo</title>
-<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}</style>
-</head>
-<body>
-<h1>resilient-ws demo</h1>
-<p>Each example connects to the two backends below, which you can kill, silence or break from the page.</p>
-<ul>
-<li><a href="/examples/chat/">Chat</a>: messages sent while disconnected are queued and delivered on reconnect.</li>
-<li><a href="/examples/trading/">Trading</a>: ticker subscriptions resume after a reconnect, with a visible gap.</li>
-</ul>
-<h2>Backends</h2>
-<ul>
-${backendList.join('\n')}
-</ul>
-<p>State: <a href="/status"><code>GET /status</code></a>. Switches: <code>POST /control</code>.</p>
-</body>
-</html>
-`;
-  }
-
   async function shutdown() {
     hub.stop();
     const closedMain = closeServer(main);
     for (const socket of mainSockets) socket.destroy();
     await Promise.all([closedMain, ...Object.values(backends).map((backend) => backend.destroy())]);
+    await fleet.close();
   }
 
   return {
@@ -293,479 +292,9 @@ ${backendList.join('\n')}
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Shared state of both backends: who is in which chat room, and the ticker.
-
-function createHub() {
-  const clients = new Set();
-  const symbols = new Map();
-  let timer = null;
-  let stopped = false;
-
-  function deliver(client, message) {
-    if (client.backend.silenced || client.ws.readyState !== WebSocket.OPEN) return;
-    client.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  function symbolState(symbol) {
-    let state = symbols.get(symbol);
-    if (!state) {
-      state = { price: initialPrice(symbol), seq: 0 };
-      symbols.set(symbol, state);
-      // Symbols keep ticking whether or not anyone listens, so a client that was away sees a gap in seq.
-      if (!stopped) timer ??= setInterval(tick, TICK_MS);
-    }
-    return state;
-  }
-
-  function tick() {
-    for (const [symbol, state] of symbols) {
-      state.seq += 1;
-      state.price = Math.max(1, Math.round(state.price * (1 + (Math.random() - 0.5) * 0.004) * 100) / 100);
-      const message = JSON.stringify({ type: 'tick', symbol, price: state.price, seq: state.seq });
-      for (const client of clients) if (client.symbols.has(symbol)) deliver(client, message);
-    }
-  }
-
-  return {
-    clients,
-    deliver,
-    symbolState,
-    add(client) {
-      clients.add(client);
-    },
-    remove(client) {
-      clients.delete(client);
-    },
-    broadcast(room, message) {
-      const text = JSON.stringify(message);
-      for (const client of clients) if (client.rooms.has(room)) deliver(client, text);
-    },
-    describeSymbols() {
-      return Object.fromEntries([...symbols].map(([symbol, state]) => [symbol, { ...state }]));
-    },
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-      timer = null;
-    },
-  };
-}
-
-/** A stable, symbol-dependent starting price, so reloading the demo shows familiar numbers. */
-function initialPrice(symbol) {
-  let hash = 0;
-  for (const char of symbol) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return 50 + (hash % 15000) / 100;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// One backend: an HTTP server (its own origin) with a WebSocket endpoint on /ws and a set of failure switches.
-
-function createBackend(name, initialPort, hub) {
-  const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: 1024 * 1024 });
-  const sockets = new Set(); // every TCP connection, so kill() can drop them all
-  const hung = new Set(); // upgrades that the hang switch keeps unanswered
-  let server = null;
-  let starting = null;
-  let stopping = null;
-
-  const backend = {
-    name,
-    port: initialPort,
-    alive: false,
-    silenced: false,
-    hang: false,
-    status: null,
-    retryAfter: null,
-    upgrades: 0,
-    clients: new Set(),
-
-    async start() {
-      if (stopping) await stopping;
-      if (server) return starting;
-      server = http.createServer();
-      trackSockets(server, sockets);
-      server.on('request', onRequest);
-      server.on('upgrade', onUpgrade);
-      const listening = server;
-      starting = listen(listening, backend.port).then(
-        (port) => {
-          backend.port = port; // keep the port of the first start, so restarts come back where clients expect
-          backend.alive = true;
-        },
-        (error) => {
-          if (server === listening) server = null;
-          throw error;
-        },
-      );
-      return starting;
-    },
-
-    async kill() {
-      if (starting) await starting.catch(noop);
-      if (!server) return stopping ?? undefined;
-      const closing = closeServer(server);
-      server = null;
-      starting = null;
-      backend.alive = false;
-      for (const client of backend.clients) {
-        client.ws.terminate();
-        hub.remove(client);
-      }
-      backend.clients.clear();
-      backend.dropHung();
-      for (const socket of sockets) socket.destroy();
-      stopping = closing.finally(() => {
-        stopping = null;
-      });
-      return stopping;
-    },
-
-    async destroy() {
-      await backend.kill();
-      backend.dropHung();
-      await new Promise((resolve) => wss.close(() => resolve()));
-    },
-
-    dropHung() {
-      for (const socket of hung) socket.destroy();
-      hung.clear();
-    },
-
-    setSilenced(on) {
-      if (on === backend.silenced) return;
-      backend.silenced = on;
-      // Pausing the TCP socket means nothing is read, so neither messages nor protocol pings get an answer;
-      // on resume the buffered input is processed as if the network had just been slow.
-      for (const client of backend.clients) {
-        if (on) client.ws.pause();
-        else client.ws.resume();
-      }
-    },
-
-    setHang(on) {
-      backend.hang = on;
-    },
-
-    setStatus(httpStatus, retryAfter) {
-      if (httpStatus !== null && !(Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599)) {
-        throw new ControlError(`status must be an HTTP error status (400-599) or null, got ${httpStatus}`);
-      }
-      if (retryAfter !== undefined && retryAfter !== null) {
-        const ok = (Number.isInteger(retryAfter) && retryAfter >= 0) || (typeof retryAfter === 'string' && retryAfter);
-        if (!ok) throw new ControlError(`retryAfter must be whole seconds ≥ 0 or an HTTP date, got ${retryAfter}`);
-      }
-      backend.status = httpStatus;
-      backend.retryAfter = httpStatus === null ? null : (retryAfter ?? null);
-    },
-
-    closeAll(code, reason) {
-      if (!isValidCloseCode(code)) throw new ControlError(`invalid close code ${code}`);
-      if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
-        throw new ControlError('reason must be a string of at most 123 bytes');
-      }
-      for (const client of backend.clients) client.ws.close(code, reason);
-    },
-
-    describe() {
-      let open = 0;
-      for (const client of backend.clients) if (client.ws.readyState === WebSocket.OPEN) open += 1;
-      return {
-        port: backend.port,
-        url: `ws://${HOST}:${backend.port}/ws`,
-        httpUrl: `http://${HOST}:${backend.port}/ws`,
-        alive: backend.alive,
-        silenced: backend.silenced,
-        hang: backend.hang,
-        status: backend.status,
-        retryAfter: backend.retryAfter,
-        clients: open,
-        upgrades: backend.upgrades,
-        hung: hung.size,
-      };
-    },
-  };
-
-  function errorHeaders() {
-    return backend.retryAfter === null ? { ...CORS } : { ...CORS, 'Retry-After': String(backend.retryAfter) };
-  }
-
-  function onRequest(req, res) {
-    const pathname = req.url.split(/[?#]/)[0];
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, PREFLIGHT).end();
-      return;
-    }
-    req.resume();
-    if (pathname !== '/ws') return sendText(res, 404, 'Not found; the WebSocket endpoint is /ws\n');
-    if (backend.status !== null) {
-      return sendText(res, backend.status, `${backend.status} ${http.STATUS_CODES[backend.status] ?? ''}\n`, {
-        ...errorHeaders(),
-      });
-    }
-    // What a fetch() probe sees when the endpoint is healthy: it exists, it just wants a WebSocket.
-    return sendText(res, 426, 'Upgrade Required: connect with a WebSocket\n', { Upgrade: 'websocket' });
-  }
-
-  function onUpgrade(req, socket, head) {
-    backend.upgrades += 1;
-    socket.on('error', noop);
-    const pathname = req.url.split(/[?#]/)[0];
-    if (pathname !== '/ws') return rawHttpResponse(socket, 404, CORS, 'Not found; the WebSocket endpoint is /ws\n');
-    if (backend.hang) {
-      // Accepted at TCP level, never answered: the client's connect timeout is the only way out.
-      hung.add(socket);
-      socket.on('close', () => hung.delete(socket));
-      return;
-    }
-    if (backend.status !== null) {
-      const reason = `${backend.status} ${http.STATUS_CODES[backend.status] ?? ''}\n`;
-      return rawHttpResponse(socket, backend.status, errorHeaders(), reason);
-    }
-    wss.handleUpgrade(req, socket, head, onConnection);
-  }
-
-  function onConnection(ws) {
-    if (!backend.alive) {
-      ws.terminate();
-      return;
-    }
-    const client = { ws, backend, rooms: new Set(), symbols: new Set() };
-    backend.clients.add(client);
-    hub.add(client);
-    if (backend.silenced) ws.pause();
-    ws.on('error', noop);
-    ws.on('close', () => {
-      backend.clients.delete(client);
-      hub.remove(client);
-    });
-    ws.on('message', (data, isBinary) => onMessage(client, data, isBinary));
-  }
-
-  function onMessage(client, data, isBinary) {
-    if (backend.silenced) return;
-    if (isBinary) {
-      if (client.ws.readyState === WebSocket.OPEN) client.ws.send(data, { binary: true });
-      return;
-    }
-    const text = data.toString();
-    let message;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      message = null;
-    }
-    const reply = (value) => hub.deliver(client, value);
-    const fail = (error) => reply({ type: 'error', error, request: message });
-    switch (message?.type) {
-      case 'ping':
-        return reply({ type: 'pong', id: message.id });
-      case 'join':
-        if (!isName(message.room)) return fail('join needs a room (a non-empty string)');
-        client.rooms.add(message.room);
-        return;
-      case 'leave':
-        client.rooms.delete(message.room);
-        return;
-      case 'chat': {
-        if (!isName(message.room)) return fail('chat needs a room (a non-empty string)');
-        if (typeof message.text !== 'string') return fail('chat needs a text');
-        const { room, text: chatText, id } = message;
-        hub.broadcast(room, { type: 'chat', room, text: chatText, id, backend: name });
-        return;
-      }
-      case 'subscribe':
-        if (!isName(message.symbol)) return fail('subscribe needs a symbol (a non-empty string)');
-        hub.symbolState(message.symbol);
-        client.symbols.add(message.symbol);
-        return;
-      case 'unsubscribe':
-        client.symbols.delete(message.symbol);
-        return;
-      case 'snapshot': {
-        if (!isName(message.symbol)) return fail('snapshot needs a symbol (a non-empty string)');
-        const { price, seq } = hub.symbolState(message.symbol);
-        return reply({ type: 'snapshot', symbol: message.symbol, price, seq });
-      }
-      default:
-        // Anything else, JSON or not, comes back unchanged.
-        return reply(text);
-    }
-  }
-
-  return backend;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers.
-
+/** The backends' ports: as given, else port+1, +2, +3 after a fixed `port`, else any free ones. */
 function resolveBackendPorts(port, backendPorts) {
-  if (Array.isArray(backendPorts)) return [backendPorts[0] ?? 0, backendPorts[1] ?? 0];
-  if (backendPorts && typeof backendPorts === 'object') return [backendPorts.a ?? 0, backendPorts.b ?? 0];
-  return port ? [port + 1, port + 2] : [0, 0];
-}
-
-function isName(value) {
-  return typeof value === 'string' && value.length > 0 && value.length <= 64;
-}
-
-function expectBoolean(label, value) {
-  if (typeof value !== 'boolean') throw new ControlError(`${label} must be true or false, got ${value}`);
-  return value;
-}
-
-/** Close codes an endpoint may send (RFC 6455 section 7.4), which is also what `ws` accepts. */
-function isValidCloseCode(code) {
-  if (!Number.isInteger(code)) return false;
-  if (code >= 3000 && code <= 4999) return true;
-  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
-}
-
-/** `undefined` when the path is not a redirect route, `null` for an unsupported code, else the code. */
-function matchRedirect(pathname) {
-  const match = /^\/redirect\/(\d{3})\/ws$/.exec(pathname);
-  if (!match) return undefined;
-  const code = Number(match[1]);
-  return REDIRECT_CODES.has(code) ? code : null;
-}
-
-function isGetLike(req) {
-  return req.method === 'GET' || req.method === 'HEAD';
-}
-
-function trackSockets(server, sockets) {
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-}
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    const onError = (error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, HOST, () => {
-      server.off('error', onError);
-      resolve(server.address().port);
-    });
-  });
-}
-
-/** Resolves once the server has stopped listening and every connection it tracked is gone. */
-function closeServer(server) {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function sendText(res, status, text, headers = {}) {
-  res.writeHead(status, {
-    ...CORS,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
-}
-
-function sendJson(res, status, value, headers = {}) {
-  const text = `${JSON.stringify(value)}\n`;
-  sendText(res, status, text, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-}
-
-function sendHtml(res, req, html) {
-  res.writeHead(200, {
-    ...CORS,
-    'Content-Type': CONTENT_TYPES['.html'],
-    'Content-Length': Buffer.byteLength(html),
-    'Cache-Control': 'no-cache',
-  });
-  res.end(req.method === 'HEAD' ? undefined : html);
-}
-
-function sendMethodNotAllowed(res, allow) {
-  res.req.resume();
-  sendText(res, 405, 'Method not allowed\n', { Allow: allow });
-}
-
-/** Answers an upgrade request with a plain HTTP response, then drops the socket, as a proxy refusing it would. */
-function rawHttpResponse(socket, status, headers, body = '') {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const all = {
-    ...headers,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    Connection: 'close',
-  };
-  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`];
-  for (const [key, value] of Object.entries(all)) lines.push(`${key}: ${value}`);
-  socket.once('finish', () => socket.destroy());
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-}
-
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** Serves /examples/* and /dist/* from the repository; anything that could escape those folders is refused. */
-async function serveStatic(req, res, root) {
-  const rawPath = req.url.split(/[?#]/)[0];
-  let decoded;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return sendText(res, 400, 'Bad path encoding\n');
-  }
-  if (decoded.includes('\0')) return sendText(res, 400, 'Bad path\n');
-  // Checked on the decoded path, so `%2e%2e%2f` and backslashes are caught too.
-  if (decoded.split(/[\\/]/).includes('..')) return sendText(res, 403, 'Forbidden\n');
-
-  const match = /^\/(examples|dist)(\/.*)?$/.exec(decoded);
-  if (!match) return sendText(res, 404, 'Not found\n');
-  const base = path.resolve(root, match[1]);
-  let file = path.resolve(base, `.${match[2] ?? '/'}`);
-  if (file !== base && !file.startsWith(base + path.sep)) return sendText(res, 403, 'Forbidden\n');
-
-  try {
-    if ((await stat(file)).isDirectory()) {
-      if (!rawPath.endsWith('/')) {
-        // Relative links inside an example only work from the folder URL.
-        const query = req.url.slice(rawPath.length);
-        res.writeHead(301, { ...CORS, Location: `${rawPath}/${query}` }).end();
-        return;
-      }
-      file = path.join(file, 'index.html');
-    }
-    const content = await readFile(file);
-    res.writeHead(200, {
-      ...CORS,
-      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': content.length,
-      'Cache-Control': 'no-cache',
-    });
-    res.end(req.method === 'HEAD' ? undefined : content);
-  } catch (error) {
-    if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(error.code)) {
-      const hint = match[1] === 'dist' ? ' (run `npm run build` first)' : '';
-      return sendText(res, 404, `Not found${hint}\n`);
-    }
-    throw error;
-  }
+  if (Array.isArray(backendPorts)) return NAMES.map((_, i) => backendPorts[i] ?? 0);
+  if (backendPorts && typeof backendPorts === 'object') return NAMES.map((name) => backendPorts[name] ?? 0);
+  return NAMES.map((_, i) => (port ? port + i + 1 : 0));
 }

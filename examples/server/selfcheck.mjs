@@ -2,106 +2,19 @@
 // the last step proves close() leaves nothing open, because the process has to end by itself.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { WebSocket } from 'ws';
+import {
+  closed,
+  handshakeError,
+  handshakeRefusal,
+  nextMessage,
+  open,
+  postControl,
+  request,
+  sleep,
+} from './check-tools.mjs';
 import { startDemo } from './demo.mjs';
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A plain HTTP request without a keep-alive agent, so the check itself leaves no sockets behind. */
-function request(url, { method = 'GET', path, body, headers = {} } = {}) {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: path ?? target.pathname + target.search,
-        method,
-        headers,
-        agent: false,
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function postControl(url, body) {
-  return request(`${url}/control`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json' },
-  });
-}
-
-function open(url, options) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));
-  });
-}
-
-/** Resolves with the HTTP response a WebSocket handshake got instead of a 101. */
-function handshakeRefusal(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { followRedirects: false });
-    ws.once('open', () => {
-      ws.terminate();
-      reject(new Error('the handshake unexpectedly succeeded'));
-    });
-    ws.once('unexpected-response', (req, res) => {
-      resolve({ status: res.statusCode, headers: res.headers });
-      req.destroy();
-    });
-    ws.on('error', () => {}); // destroying the request above reports an error we do not care about
-  });
-}
-
-function handshakeError(url, options) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    ws.once('open', () => {
-      ws.terminate();
-      reject(new Error('the handshake unexpectedly succeeded'));
-    });
-    ws.once('error', resolve);
-  });
-}
-
-function nextMessage(ws, predicate = () => true, timeout = 2000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      ws.off('message', onMessage);
-      reject(new Error('no matching message in time'));
-    }, timeout);
-    function onMessage(data) {
-      const text = data.toString();
-      let value = text;
-      try {
-        value = JSON.parse(text);
-      } catch {}
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      ws.off('message', onMessage);
-      resolve(value);
-    }
-    ws.on('message', onMessage);
-  });
-}
-
-function closed(ws) {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-}
+import { checkFleet } from './selfcheck-fleet.mjs';
 
 let failures = 0;
 async function step(name, fn) {
@@ -114,9 +27,12 @@ async function step(name, fn) {
   }
 }
 
-const demo = await startDemo({ port: 0 });
+// REDIS_URL runs the same checks with the backends sharing Redis instead of this process's memory.
+const demo = await startDemo({ port: 0, redisUrl: process.env.REDIS_URL ?? '' });
 const { url, control } = demo;
-console.log(`demo on ${url} (a: ${control.backendUrl('a')}, b: ${control.backendUrl('b')})`);
+const names = Object.keys(control.status().backends);
+console.log(`demo on ${url} (${names.map((name) => `${name}: ${control.backendUrl(name)}`).join(', ')})`);
+console.log(`bus: ${control.status().fleet.bus}`);
 
 await step('index page and static files', async () => {
   const index = await request(`${url}/`);
@@ -229,7 +145,7 @@ await step('/discovery and /negotiate follow the switch, and answer 503 when not
   assert.equal(JSON.parse(switched.body).current, 'b');
   res = await request(`${url}/negotiate`, { method: 'POST', body: '{}' });
   assert.deepEqual(JSON.parse(res.body), { url: control.backendUrl('b'), accessToken: 'demo-token' });
-  await Promise.all([control.kill('a'), control.kill('b')]);
+  await Promise.all(names.map((name) => control.kill(name)));
   res = await request(`${url}/discovery`);
   assert.equal(res.status, 503);
   assert.equal(res.headers['retry-after'], '2');
@@ -308,6 +224,8 @@ await step('status reports the whole state', async () => {
   ws.close();
   await closed(ws);
 });
+
+await checkFleet(demo, step);
 
 // A hung upgrade left for close() to clean up, to prove it does.
 control.hang('a', true);

@@ -101,12 +101,32 @@ export class ResolveError extends ResilientWebSocketError {
   }
 }
 
+/**
+ * A message the delivery outbox (`resilient-ws/delivery`) dropped: `deliver()`'s promise rejects
+ * with it and `state` reports it. `reason` says why:
+ * - `overflow`: the outbox was full (`maxMessages` or `maxBytes`); it was never sent.
+ * - `closed`: `close()` was called, or the client closed or failed, before an ack came.
+ * - `timeout`: no ack came after `maxResends` resends on an open connection.
+ * Match it with `isResilientError(error, 'DeliveryError')`.
+ */
+export class DeliveryError extends ResilientWebSocketError {
+  /** Why the message was dropped. */
+  declare readonly reason: 'overflow' | 'closed' | 'timeout';
+  /** The message's id. */
+  declare readonly id: string;
+  constructor(reason: DeliveryError['reason'], id: string) {
+    super(`Message ${id} dropped: ${reason}`, 'DeliveryError');
+    Object.assign(this, { reason, id });
+  }
+}
+
 /** Each error class of this SDK by its `name`, for {@link isResilientError}. */
 export interface ResilientErrors {
   ResilientWebSocketError: ResilientWebSocketError;
   InvalidArgumentError: InvalidArgumentError;
   ConnectionFailedError: ConnectionFailedError;
   ResolveError: ResolveError;
+  DeliveryError: DeliveryError;
 }
 
 /**

@@ -105,3 +105,46 @@ export interface Feature {
   /** The network or the page says now is a good time to check the connection. */
   wake?(): void;
 }
+
+/** @internal What {@link hostOf} needs from the client beyond its public state. */
+export type HostParts = Pick<FeatureHost, 'stats' | 'emit' | 'step' | 'signal' | 'lose'> & {
+  socket(): WebSocket | undefined;
+};
+
+/** @internal The host a client hands its features: its state, clock and timers, and `parts`. */
+export function hostOf(
+  client: { readonly state: State },
+  options: Pick<FeatureHost, 'now' | 'timers' | 'random'>,
+  timers: { arm: FeatureHost['arm']; disarm: FeatureHost['disarm'] },
+  parts: HostParts,
+): FeatureHost {
+  return {
+    ...parts,
+    get state() {
+      return client.state;
+    },
+    get socket() {
+      return parts.socket();
+    },
+    now: options.now,
+    timers: options.timers,
+    random: options.random,
+    arm: (name, callback, ms) => timers.arm(name, callback, ms),
+    disarm: (name) => timers.disarm(name),
+    transmit(data) {
+      // Open, or held while offline (state `offline` with a socket).
+      const socket = /open|offline/.test(client.state) ? parts.socket() : undefined;
+      socket?.send(data);
+      return !!socket;
+    },
+  };
+}
+
+/** @internal Asks each feature's `resolve` hook in turn; the first answer decides, else the endpoint as given. */
+export function targetOf(features: Feature[], context: AttemptContext): Target | Promise<Target | Outcome> {
+  for (const feature of features) {
+    const target = feature.resolve?.(context);
+    if (target) return target;
+  }
+  return { url: context.endpoint, via: 'direct' };
+}

@@ -48,7 +48,8 @@ export type Input =
  * - `cancel`: end the async work, the timers and the handshake turn.
  * - `drop`: drop the queue, a `drop` event per message (reason: the new state).
  * - `shut`: close the socket with the app's code and reason.
- * - `detach`: let go of a socket that has closed. `abandon`: detach a socket and close it.
+ * - `detach`: let go of a socket that has closed, and of everything pending. `abandon`: detach
+ *   a socket and close it.
  * - `dispose`: undo what the features set up.
  * - `opened`: count the open, run the features' `open` hooks, emit `open`, flush the queue after.
  * - `settle`: ask the policy about the outcome; its decision comes back as an input.

@@ -87,6 +87,15 @@ export class SendQueue {
     return dropped;
   }
 
+  /** Removes and returns every message, oldest first. */
+  clear(): SendData[] {
+    const items = this.items;
+    this.items = [];
+    this.#sizes = [];
+    this.bytes = 0;
+    return items;
+  }
+
   /** Removes and returns the oldest message. */
   shift(): SendData | undefined {
     this.bytes -= this.#sizes.shift() ?? 0;

@@ -1,7 +1,7 @@
 // Types for the demo server (examples/server/demo.mjs), which is plain JavaScript.
 
 declare module '*/examples/server/demo.mjs' {
-  export type BackendName = 'a' | 'b';
+  export type BackendName = 'a' | 'b' | 'c';
 
   export interface BackendStatus {
     port: number;
@@ -17,6 +17,11 @@ declare module '*/examples/server/demo.mjs' {
     /** Upgrade requests seen since the last reset. */
     upgrades: number;
     hung: number;
+    /** True while a drain or rolling restart is closing this backend's clients. */
+    draining: boolean;
+    /** Acknowledged messages handed to the app (first copies), and copies acked as duplicates. */
+    delivered: number;
+    duplicates: number;
   }
 
   export interface DemoStatus {
@@ -25,6 +30,8 @@ declare module '*/examples/server/demo.mjs' {
     target: BackendName | null;
     backends: Record<BackendName, BackendStatus>;
     symbols: Record<string, { price: number; seq: number }>;
+    /** The bus the backends share, and the price feed's last seq and prices. */
+    fleet: { bus: 'memory' | 'redis'; prices: Record<string, number> & { seq: number } };
   }
 
   export interface DemoControl {
@@ -36,6 +43,10 @@ declare module '*/examples/server/demo.mjs' {
     setStatus(name: BackendName, status: number | null, retryAfter?: number | string): DemoStatus;
     hang(name: BackendName, on?: boolean): DemoStatus;
     switchTo(name: BackendName): DemoStatus;
+    /** Closes the backend's clients with 1012, restarts it; discovery points elsewhere meanwhile. */
+    drain(name: BackendName): Promise<DemoStatus>;
+    /** drain() on every backend, one at a time. */
+    rollingRestart(): Promise<DemoStatus>;
     resetCounts(): DemoStatus;
     reset(): Promise<DemoStatus>;
     status(): DemoStatus;
@@ -54,7 +65,9 @@ declare module '*/examples/server/demo.mjs' {
 
   export function startDemo(options?: {
     port?: number;
-    backendPorts?: number[] | { a?: number; b?: number };
+    backendPorts?: number[] | { a?: number; b?: number; c?: number };
     root?: string;
+    /** Share the bus, dedup window and seqs through this Redis instead of the process's memory. */
+    redisUrl?: string;
   }): Promise<Demo>;
 }

@@ -1,0 +1,205 @@
+// @vitest-environment node
+// The endpoint on a fake socket: acks for every copy, one hand-over per id, replay then live, and
+// hostile frames that change nothing.
+
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import type { WebSocket } from 'ws';
+import {
+  type DeliveryEndpointOptions,
+  deliveryEndpoint,
+  encodeStreamMessage,
+  MemoryBus,
+  MemoryDedupStore,
+  StreamHub,
+} from '../../../src/server';
+
+class FakeSocket extends EventEmitter {
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closed: [number, string] | undefined;
+  paused = false;
+  send(text: string) {
+    this.sent.push(text);
+  }
+  close(code: number, reason: string) {
+    this.closed = [code, reason];
+    this.readyState = 3;
+    this.emit('close');
+  }
+  pause() {
+    this.paused = true;
+  }
+  resume() {
+    this.paused = false;
+  }
+  receive(text: string) {
+    this.emit('message', Buffer.from(text), false);
+  }
+}
+
+async function setup(options: Partial<DeliveryEndpointOptions> = {}) {
+  const socket = new FakeSocket();
+  const delivered: unknown[] = [];
+  const hub = await StreamHub.attach(new MemoryBus(), { bufferSize: 4 });
+  const connection = deliveryEndpoint(socket as unknown as WebSocket, {
+    dedup: new MemoryDedupStore(),
+    streams: hub,
+    onMessage: (data) => {
+      delivered.push(data);
+    },
+    ...options,
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const publish = (stream: string, seq: number) =>
+    hub.accept({ stream, seq, text: encodeStreamMessage(stream, seq, seq) });
+  const seqs = () => socket.sent.filter((t) => t.startsWith('{"stream"')).map((t) => JSON.parse(t).seq as number);
+  return { socket, delivered, hub, connection, settle, publish, seqs };
+}
+
+describe('deliveryEndpoint', () => {
+  it('should ack every copy and hand the data over once', async () => {
+    const { socket, delivered, settle } = await setup();
+    for (let i = 0; i < 3; i++) socket.receive('{"id":"a.1","data":{"n":1}}');
+    socket.receive('{"id":"a.2","data":2}');
+    await settle();
+    expect(delivered).toEqual([{ n: 1 }, 2]);
+    expect(socket.sent).toEqual(['{"ack":"a.1"}', '{"ack":"a.1"}', '{"ack":"a.1"}', '{"ack":"a.2"}']);
+  });
+
+  it('should ack only after the handler finished, in arrival order', async () => {
+    const order: string[] = [];
+    let finish!: () => void;
+    const { socket, settle } = await setup({
+      onMessage: (_, id) => {
+        order.push(`handle ${id}`);
+        if (id === 'a.1') return new Promise<void>((resolve) => (finish = resolve));
+      },
+    });
+    socket.receive('{"id":"a.1","data":1}');
+    socket.receive('{"id":"a.2","data":2}');
+    await settle();
+    expect(socket.sent).toEqual([]);
+    finish();
+    await settle();
+    expect(order).toEqual(['handle a.1', 'handle a.2']);
+    expect(socket.sent).toEqual(['{"ack":"a.1"}', '{"ack":"a.2"}']);
+  });
+
+  it('should release the id and close with 1011 when the handler throws, so a resend is delivered', async () => {
+    const dedup = new MemoryDedupStore();
+    const onError = vi.fn();
+    const { socket, settle } = await setup({ dedup, onError, onMessage: () => Promise.reject(new Error('db down')) });
+    socket.receive('{"id":"a.1","data":1}');
+    await settle();
+    expect(socket.closed).toEqual([1011, 'message handler failed']);
+    expect(socket.sent).toEqual([]);
+    expect(onError).toHaveBeenCalledOnce();
+    expect(dedup.claim('a.1')).toBe(true);
+  });
+
+  it('should close with 1011 without acking when the dedup store fails', async () => {
+    const { socket, delivered, settle } = await setup({
+      dedup: { claim: () => Promise.reject(new Error('redis down')), release: () => {} },
+      onError: () => {},
+    });
+    socket.receive('{"id":"a.1","data":1}');
+    await settle();
+    expect(delivered).toEqual([]);
+    expect(socket.closed?.[0]).toBe(1011);
+  });
+
+  it('should replay after the resumed seq, then go live without repeats', async () => {
+    const { socket, publish, seqs, settle } = await setup();
+    for (let seq = 1; seq <= 3; seq++) publish('prices', seq);
+    socket.receive('{"resume":{"prices":1}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 3); // a repeat from the bus
+    publish('prices', 4);
+    expect(seqs()).toEqual([2, 3, 4]);
+  });
+
+  it('should show a jump when the buffer no longer holds what the client missed', async () => {
+    const { socket, publish, seqs, settle } = await setup();
+    for (let seq = 1; seq <= 10; seq++) publish('prices', seq);
+    socket.receive('{"resume":{"prices":2}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    expect(seqs()).toEqual([7, 8, 9, 10]);
+  });
+
+  it('should go live without replay for a stream missing from the resume, and stop on unsubscribe', async () => {
+    const { socket, publish, seqs, settle, connection } = await setup();
+    publish('prices', 1);
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 2);
+    expect(connection.subscriptions).toEqual(new Map([['prices', 2]]));
+    socket.receive('{"unsubscribe":"prices"}');
+    await settle();
+    publish('prices', 3);
+    expect(seqs()).toEqual([2]);
+  });
+
+  it('should resume from the last seq sent when a stream is subscribed again on the same socket', async () => {
+    const { socket, publish, seqs, settle } = await setup();
+    socket.receive('{"resume":{"prices":0}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 1);
+    socket.receive('{"unsubscribe":"prices"}');
+    await settle();
+    publish('prices', 2);
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 3);
+    expect(seqs()).toEqual([1, 2, 3]);
+  });
+
+  it('should ignore hostile frames and report them as invalid', async () => {
+    const invalid: string[] = [];
+    const other: string[] = [];
+    const { socket, delivered, settle } = await setup({
+      onInvalid: (reason) => invalid.push(reason),
+      onOther: (text) => other.push(text),
+      limits: { maxFrameLength: 100, maxSubscriptions: 2 },
+    });
+    socket.receive('{"id":42,"data":1}');
+    socket.receive(`{"id":"a","data":"${'x'.repeat(400)}"}`);
+    socket.receive('{"resume":"everything"}');
+    for (const stream of ['a', 'b', 'c']) socket.receive(JSON.stringify({ subscribe: stream }));
+    socket.receive('not json');
+    socket.emit('message', Buffer.from([0xff, 0xfe]), true);
+    await settle();
+    expect(delivered).toEqual([]);
+    expect(socket.sent).toEqual([]);
+    expect(invalid).toHaveLength(4);
+    expect(other).toEqual(['not json']);
+  });
+
+  it('should stop reading while too many messages wait for the dedup store', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { socket, settle } = await setup({
+      maxPending: 4,
+      dedup: { claim: () => gate.then(() => true), release: () => {} },
+    });
+    for (let i = 0; i < 4; i++) socket.receive(`{"id":"a.${i}","data":${i}}`);
+    expect(socket.paused).toBe(true);
+    release();
+    await settle();
+    expect(socket.paused).toBe(false);
+    expect(socket.sent).toHaveLength(4);
+  });
+
+  it('should close a client that cannot keep up with 1013', async () => {
+    const { socket, publish, settle } = await setup({ maxBufferedBytes: 10 });
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    socket.bufferedAmount = 11;
+    publish('prices', 1);
+    expect(socket.closed).toEqual([1013, 'too slow: resume later']);
+  });
+});
