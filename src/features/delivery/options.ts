@@ -8,13 +8,13 @@ import { memoryOutbox, type OutboxStorage } from './storage';
 /** Options of {@link delivery}. Every one is optional; the defaults speak docs/delivery-protocol.md. */
 export interface DeliveryOptions<T = unknown> {
   /**
-   * At most this many messages wait for their ack; a send beyond it is rejected (`overflow`).
+   * At most this many messages wait for their ack; a `deliver()` beyond it is rejected (`overflow`).
    * @default 1000
    */
   maxMessages?: number;
   /**
-   * At most this many bytes (of wrapped frames, UTF-8) wait for their ack; a send beyond it is
-   * rejected (`overflow`).
+   * At most this many bytes (of wrapped frames, UTF-8) wait for their ack; a `deliver()` beyond it
+   * is rejected (`overflow`).
    * @default 1048576
    */
   maxBytes?: number;
