@@ -2,7 +2,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isResilientError } from '../../src/core/errors';
-import { type DeliveryError, delivery, deliveryDefaults, type MessageState } from '../../src/features/delivery';
+import { type DeliveryError, delivery, type MessageState } from '../../src/features/delivery';
 import { hostFor, ids } from './delivery-host';
 
 beforeEach(() => {
@@ -236,6 +236,15 @@ describe('closing', () => {
     expect(ids(link.wire)).toEqual([after.id]);
   });
 
+  it('reports each message once when a state listener closes again', () => {
+    const feature = delivery();
+    const log = states(feature);
+    const sent = [feature.deliver('a').id, feature.deliver('b').id];
+    feature.on('state', (_id, state) => state === 'dropped' && feature.close());
+    feature.close();
+    expect(log.slice(2)).toEqual(sent.map((id) => `${id} dropped closed`));
+  });
+
   it('never leaves a rejection unhandled when the app ignores the promise', async () => {
     const unhandled = vi.fn();
     process.on('unhandledRejection', unhandled);
@@ -246,50 +255,5 @@ describe('closing', () => {
     await vi.waitFor(() => new Promise((resolve) => setImmediate(resolve)));
     process.off('unhandledRejection', unhandled);
     expect(unhandled).not.toHaveBeenCalled();
-  });
-});
-
-describe('options', () => {
-  it('documents the defaults it uses', () => {
-    expect(deliveryDefaults).toMatchObject({
-      maxMessages: 1000,
-      maxBytes: 1_048_576,
-      ackTimeout: 10_000,
-      maxResends: 3,
-    });
-  });
-
-  it('refuses bad options with an InvalidArgumentError naming the option', () => {
-    for (const [name, value] of [
-      ['maxMessages', -1],
-      ['maxBytes', 1.5],
-      ['ackTimeout', 2 ** 31],
-      ['ackTimeout', Number.NaN],
-      ['maxResends', '3'],
-      ['storage', {}],
-      ['wrap', 'json'],
-      ['position', null],
-    ] as const) {
-      expect(() => delivery({ [name]: value })).toThrow(
-        expect.objectContaining({ name: 'InvalidArgumentError', argument: name }),
-      );
-    }
-    expect(() => delivery({ maxResends: Infinity, ackTimeout: 0, maxBytes: 0 })).not.toThrow();
-  });
-
-  it('takes a custom wrap and ackOf, and an option given as undefined keeps its default', async () => {
-    const feature = delivery<string>({
-      wrap: (data, id) => `${id}|${data}`,
-      ackOf: (data) => (typeof data === 'string' && data.startsWith('ok ') ? data.slice(3) : undefined),
-      maxMessages: undefined,
-    });
-    const link = hostFor(feature);
-    link.open();
-    const sending = feature.deliver('hello');
-    expect(link.wire).toEqual([`${key}.0|hello`]);
-    expect(link.receive(`ok ${sending.id}`)).toBe(true);
-    await expect(sending).resolves.toBeUndefined();
-    for (let index = 0; index < 1000; index++) feature.deliver('x');
-    await expect(feature.deliver('y')).rejects.toMatchObject({ reason: 'overflow' });
   });
 });

@@ -40,7 +40,8 @@ export interface DeliveryEvents {
 
 /**
  * The delivery feature: pass it in the client's `features` and deliver through it (see
- * docs/delivery-client.md). One client per instance. `attach`, `open` and `message` are the
+ * docs/delivery-client.md). One client per instance, and one instance per client (it consumes
+ * every ack, its own or not, and names its timer `delivery`). `attach`, `open` and `message` are the
  * client's hooks; it has no `send` member, as that would be the client's hook for every plain send.
  */
 export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Feature {
@@ -138,10 +139,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     }
   };
 
-  // Settles a message and takes it out: acked, or dropped for `reason`.
+  // Settles a message and takes it out: acked, or dropped for `reason`. Once: a listener may have
+  // settled it already (close() from a `state` listener during close()).
   const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
     const index = items.indexOf(entry);
-    if (index >= 0) bytes -= items.splice(index, 1)[0].bytes;
+    if (index < 0) return;
+    bytes -= items.splice(index, 1)[0].bytes;
     const error = reason && new DeliveryError(reason, entry.id);
     if (error) entry.settle?.[1](error);
     else entry.settle?.[0]();
@@ -189,11 +192,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const id = `${key}.${(next++).toString(36)}`;
       const entry = add(id, data);
       const error = entry ? undefined : new DeliveryError('overflow', id);
-      const sending = error
-        ? Promise.reject(error)
-        : new Promise<void>((resolve, reject) => {
-            (entry as Entry<T>).settle = [resolve, reject];
-          });
+      let settlers: Entry<T>['settle'];
+      const sending = new Promise<void>((resolve, reject) => {
+        settlers = [resolve, reject];
+      });
+      if (entry) entry.settle = settlers;
+      else settlers?.[1](error as DeliveryError);
       sending.catch(() => {});
       save();
       emit('state', id, error ? 'dropped' : 'queued', error);

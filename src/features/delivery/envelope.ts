@@ -31,6 +31,11 @@ export function jsonAck(data: unknown): string | string[] | undefined {
 
 // Reused by every call: a position is read at once by the caller, so no object is made per message.
 const position: StreamPosition = { stream: '', seq: 0 };
+const at = (stream: string, seq: number) => {
+  position.stream = stream;
+  position.seq = seq;
+  return position;
+};
 
 /**
  * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`; undefined
@@ -43,26 +48,17 @@ export function jsonPosition(data: unknown): StreamPosition | undefined {
   // The name runs to the next quote; a backslash (an escape) leaves it to JSON.parse.
   let end = 11;
   while (end < data.length && data.charCodeAt(end) !== 34 && data.charCodeAt(end) !== 92) end++;
-  let at = end + 8;
-  let seq = 0;
-  if (data.charCodeAt(end) === 34 && data.startsWith(',"seq":', end + 1)) {
+  if (data.startsWith('","seq":', end)) {
     // Digits up to the end of the field, few enough to be exact; else parsed below.
-    for (let code = data.charCodeAt(at); code > 47 && code < 58; code = data.charCodeAt(++at))
-      seq = seq * 10 + code - 48;
-    const next = data.charCodeAt(at);
-    if (at > end + 8 && at < end + 24 && (next === 44 || next === 125)) {
-      position.stream = data.slice(11, end);
-      position.seq = seq;
-      return position;
-    }
+    let seq = 0;
+    let index = end + 8;
+    let code = data.charCodeAt(index);
+    for (; code > 47 && code < 58; code = data.charCodeAt(++index)) seq = seq * 10 + code - 48;
+    if (index > end + 8 && index < end + 24 && (code === 44 || code === 125)) return at(data.slice(11, end), seq);
   }
   try {
     const { stream, seq } = JSON.parse(data);
-    if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0) {
-      position.stream = stream;
-      position.seq = seq;
-      return position;
-    }
+    if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0) return at(stream, seq);
   } catch {}
 }
 
