@@ -53,7 +53,19 @@ describe('README', () => {
       noEmit: true,
       skipLibCheck: true,
       types: ['node'],
-      paths: { 'resilient-ws': [join(root, 'src/index.ts')] },
+      // Every entry point, from the source (as rollup.config.mjs maps them).
+      paths: Object.fromEntries(
+        Object.entries({
+          '': 'index.ts',
+          '/core': 'core.ts',
+          '/heartbeat': 'features/heartbeat.ts',
+          '/network': 'features/network.ts',
+          '/page': 'features/page.ts',
+          '/preflight': 'resolution/feature.ts',
+          '/discovery': 'resolution/discovery.ts',
+          '/delivery': 'features/delivery/index.ts',
+        }).map(([entry, file]) => [`resilient-ws${entry}`, [join(root, 'src', file)]]),
+      ),
     };
     const problems = typeProblems(files, options);
     expect(problems).toEqual([]);
