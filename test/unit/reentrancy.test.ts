@@ -242,7 +242,7 @@ describe('listeners that call back into the client, against a fake socket', () =
           await run(steps, listeners, resolver, heartbeat);
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 1000) },
     );
   });
 });
