@@ -46,6 +46,18 @@ const measured = [
     "export { preflight, resolveWith } from '../dist/preflight.mjs';",
   ],
   ["import { discover } from 'resilient-ws/discovery'", "export { discover } from '../dist/discovery.mjs';"],
+  [
+    "import { delivery } from 'resilient-ws/delivery' (the feature alone)",
+    "export { delivery } from '../dist/delivery.mjs';",
+  ],
+  [
+    "import { CoreWebSocket } from 'resilient-ws/core' (the client alone)",
+    "export { CoreWebSocket } from '../dist/core.mjs';",
+  ],
+  [
+    'CoreWebSocket with delivery (what delivery adds: the difference to the row above)',
+    "export { CoreWebSocket } from '../dist/core.mjs'; export { delivery } from '../dist/delivery.mjs';",
+  ],
 ];
 
 /** Measures the bundles; see the file comment. */
