@@ -2,25 +2,13 @@
 // through Debian's WebKitWebDriver, which speaks neither CDP nor WebDriver BiDi.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../ports';
 
 /** A running WebDriver server, started by {@link startDriver}. */
 export interface DriverProcess {
   /** http://127.0.0.1:<port> */
   url: string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1, chosen by the OS. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -2,25 +2,13 @@
 // Without redis-server the tests skip with a message, except under CI=true, where they fail.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { freePort } from '../ports';
 
 /** True when a redis-server binary can be run. */
 export const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const onCi = process.env.CI === 'true' || process.env.CI === '1';
-
-/** A free TCP port on 127.0.0.1 (free when asked; redis-server takes it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RedisServer {
   url: string;
