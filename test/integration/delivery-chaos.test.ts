@@ -74,6 +74,8 @@ interface App {
   unique: number;
   /** Copies the servers recognised as already delivered (acked again, not handed over). */
   duplicates: number;
+  /** What the endpoints reported failing (the dedup store, the handler). */
+  errors: string[];
 }
 
 /** What the chaos did, as the servers saw it. */
@@ -119,6 +121,7 @@ function createBackend(
   let bus: RedisBus | undefined;
   let hub: StreamHub | undefined;
   const hung = new Set<Socket>();
+  const connections = new Set<DeliveryConnection>();
 
   const refuse = (socket: Socket, status: string, headers: Record<string, string>) => {
     const lines = Object.entries(headers).map(([key, value]) => `${key}: ${value}\r\n`);
@@ -180,6 +183,7 @@ function createBackend(
               if (app.counts[n]++ === 0) app.unique++;
             },
             onDuplicate: () => app.duplicates++,
+            onError: (error) => app.errors.push(`${name}: ${error}`),
             onOther(text) {
               if (text === 'ping' && !backend.silenced.has(ws)) ws.send('pong');
             },
@@ -188,6 +192,7 @@ function createBackend(
               if (!backend.silenced.has(ws)) ws.send(text);
             },
           });
+          connections.add(connection);
           onConnection(backend, ws, connection);
         });
       });
@@ -210,6 +215,9 @@ function createBackend(
         await new Promise((resolve) => server.close(resolve));
       }
       for (const ws of backend.sockets) ws.terminate();
+      // A clean stop: the message in hand is handled and marked done before Redis goes.
+      await Promise.all([...connections].map((connection) => connection.idle()));
+      connections.clear();
       await hub?.close();
       await bus?.close();
       hub = undefined;
@@ -224,7 +232,7 @@ describeWithRedis('delivery chaos', (redis) => {
   it('delivers 10,000 messages each way across 3 backends and 100 failures: once, in order, no gaps', {
     timeout: 90_000,
   }, async () => {
-    const app: App = { counts: new Uint16Array(total), unique: 0, duplicates: 0 };
+    const app: App = { counts: new Uint16Array(total), unique: 0, duplicates: 0, errors: [] };
     const hits: Hits = { hung: 0, unavailable: 0, redirected: 0, restarts: 0 };
     // The client's connection: the newest socket any backend accepted (there is one client).
     let latest: { backend: Backend; socket: WebSocket; connection: DeliveryConnection } | undefined;
@@ -386,6 +394,8 @@ describeWithRedis('delivery chaos', (redis) => {
     expect(dropped).toEqual([]);
     expect(chat.pending).toEqual([]);
     expect(app.unique).toBe(total);
+    // No claim was cut off by a stopping backend (it would hold resends back as pending).
+    expect(app.errors).toEqual([]);
     expect([...app.counts].filter((count) => count !== 1)).toEqual([]);
     // Server → client: strictly increasing, every seq once, no gap.
     expect(disorder).toBe(0);
