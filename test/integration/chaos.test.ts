@@ -1,6 +1,7 @@
 // Chaos: 100 forced failures of mixed kinds against real servers on 127.0.0.1 while the client
 // sends numbered messages throughout. What was queued must arrive exactly once, in order; what
-// was handed to a socket that then died may be lost (at-most-once), and is counted.
+// was handed to a socket that then died may be lost (at-most-once), and is counted. That stays
+// true of plain send(); delivery-chaos.test.ts shows the delivery feature losing nothing instead.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
