@@ -293,21 +293,37 @@ describeWithRedis('delivery chaos', (redis) => {
       seen[seq] = (seen[seq] ?? 0) + 1;
     });
     chat.subscribe(stream, JSON.stringify({ subscribe: stream }));
+    // The app wants the stream from seq 1. Without a position, the client sends no resume for a
+    // stream it has not heard yet, so a connection lost between the subscription and the first
+    // frame would lose what was published meanwhile, without a gap (the first frame heard sets
+    // the start). Position 0 makes every reopen resume it from the start.
+    chat.streams.set(stream, 0);
     const connected = () =>
       client.state === 'open' &&
       latest !== undefined &&
       latest.socket.readyState === WebSocket.OPEN &&
       !latest.backend.silenced.has(latest.socket);
-    await until(() => connected(), 5000, 'the first connection');
-    await until(() => latest?.connection.subscriptions.has(stream) === true, 5000, 'the subscription');
-
-    // Traffic paced by the failures: before failure i, up to (i + 1) × 100 messages each way,
-    // a few per millisecond, so that every failure meets messages in flight.
+    // The traffic so far: messages delivered and acked, stream messages issued and published.
     let allowance = 100;
     let sent = 0;
     let acked = 0;
     let issued = 0;
     let published = 0;
+    // Waits on a condition; on timeout, says where everything stood.
+    const wait = (predicate: () => boolean, timeout: number, what: string) =>
+      until(predicate, timeout).catch(() => {
+        const where = latest && `${latest.backend.name} (socket ${latest.socket.readyState})`;
+        throw new Error(
+          `${what} not met within ${timeout} ms: client ${client.state} on ${where}, sent ${sent}, ` +
+            `acked ${acked}, handed to the app ${app.unique}, published ${published} of ${issued}, ` +
+            `heard up to seq ${lastSeq}, pending ${chat.pending.length}, errors ${app.errors.join('; ')}`,
+        );
+      });
+    await wait(() => connected(), 5000, 'the first connection');
+    await wait(() => latest?.connection.subscriptions.has(stream) === true, 5000, 'the subscription');
+
+    // Traffic paced by the failures: before failure i, up to (i + 1) × 100 messages each way,
+    // a few per millisecond, so that every failure meets messages in flight.
     const onPublished = (seq: number) => {
       published = Math.max(published, seq);
     };
@@ -328,7 +344,7 @@ describeWithRedis('delivery chaos', (redis) => {
     // The client heard the stream up to what was published when this was called.
     const caughtUp = (what: string) => {
       const target = published;
-      return until(() => lastSeq >= target, 15_000, what);
+      return wait(() => lastSeq >= target, 15_000, what);
     };
 
     const kinds: Record<string, number> = {};
@@ -337,7 +353,7 @@ describeWithRedis('delivery chaos', (redis) => {
       const step = `failure ${index} (${failure})`;
       allowance = Math.min(total, (index + 1) * 100);
       // Open, and traffic both ways on this connection: most of this step's messages arrived.
-      await until(
+      await wait(
         () => connected() && sent === allowance && app.unique >= allowance - 30 && lastSeq >= allowance - 30,
         15_000,
         `open with traffic before ${step}`,
@@ -352,7 +368,7 @@ describeWithRedis('delivery chaos', (redis) => {
       else if (failure === 'kill') socket.terminate();
       else if (failure === 'silent') {
         backend.silenced.add(socket);
-        await until(() => client.state !== 'open', 10_000, `heartbeat finds ${step}`);
+        await wait(() => client.state !== 'open', 10_000, `heartbeat finds ${step}`);
         socket.terminate();
       } else if (failure === 'hang') {
         backend.hang = true;
@@ -364,7 +380,7 @@ describeWithRedis('delivery chaos', (redis) => {
         const other = next(backend);
         backend.redirectTo = other;
         socket.close(1012, 'moving');
-        await until(() => connected() && latest?.backend === other, 15_000, `moved by ${step}`);
+        await wait(() => connected() && latest?.backend === other, 15_000, `moved by ${step}`);
         backend.redirectTo = undefined;
       } else {
         // A rolling restart: each backend in turn, starting with the client's; the front door
@@ -374,19 +390,19 @@ describeWithRedis('delivery chaos', (redis) => {
           const wasOn = latest?.backend === restarting;
           await restarting.stop();
           hits.restarts++;
-          if (wasOn) await until(() => connected() && latest?.backend !== restarting, 15_000, `moved by ${step}`);
+          if (wasOn) await wait(() => connected() && latest?.backend !== restarting, 15_000, `moved by ${step}`);
           await restarting.start();
           // The restarted process holds the stream from here on: a client that comes to it later
           // can resume only if it heard this far (else the gap would be genuine).
           await caughtUp(`the stream after ${step} restarted ${restarting.name}`);
         }
       }
-      await until(() => !connected() || latest?.socket !== socket, 15_000, `${step} took effect`);
+      await wait(() => !connected() || latest?.socket !== socket, 15_000, `${step} took effect`);
     }
     // Everything delivered and acknowledged, everything published heard.
     allowance = total;
-    await until(() => connected() && acked === total && published === total, 20_000, 'every ack');
-    await until(() => lastSeq === total, 10_000, 'every seq');
+    await wait(() => connected() && acked === total && published === total, 20_000, 'every ack');
+    await wait(() => lastSeq === total, 10_000, 'every seq');
     const elapsed = Date.now() - startedAt;
     clearInterval(pacer);
 
