@@ -292,12 +292,12 @@ describeWithRedis('delivery chaos', (redis) => {
       lastSeq = seq;
       seen[seq] = (seen[seq] ?? 0) + 1;
     });
-    chat.subscribe(stream, JSON.stringify({ subscribe: stream }));
     // The app wants the stream from seq 1. Without a position, the client sends no resume for a
     // stream it has not heard yet, so a connection lost between the subscription and the first
     // frame would lose what was published meanwhile, without a gap (the first frame heard sets
     // the start). Position 0 makes every reopen resume it from the start.
     chat.streams.set(stream, 0);
+    chat.subscribe(stream, JSON.stringify({ subscribe: stream }));
     const connected = () =>
       client.state === 'open' &&
       latest !== undefined &&
