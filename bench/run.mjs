@@ -21,6 +21,8 @@ const benchmarks = [
 
 const resultsDirectory = new URL('./results/', import.meta.url);
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
+// RESULTS.md from this line on holds figures that tests produce (the delivery chaos test): kept as is.
+const keptMarker = '<!-- Figures from tests, not from bench/run.mjs: kept as they are when this file is rewritten. -->';
 
 /** The version of a benchmark browser, or why there is none. */
 async function browserVersion({ path, launch }) {
@@ -123,7 +125,9 @@ async function writeResults() {
     '',
     ...records.map(section),
   ].join('\n');
-  await writeFile(resultsFile, text);
+  const previous = existsSync(resultsFile) ? await readFile(resultsFile, 'utf8') : '';
+  const kept = previous.includes(keptMarker) ? previous.slice(previous.indexOf(keptMarker)) : '';
+  await writeFile(resultsFile, kept ? `${text}\n${kept}` : text);
 }
 
 async function main() {

@@ -59,6 +59,13 @@ export interface DeliveryConnection {
   readonly subscriptions: ReadonlyMap<string, number>;
   /** Stops listening to the socket and to the streams (also done when the socket closes). */
   detach(): void;
+  /**
+   * Resolves once the frames received so far are handled, or skipped after the socket closed. A
+   * backend shutting down awaits it before closing its dedup store: a claim cut off there stays
+   * pending, holding the message's resends back until it expires, and a completion cut off may let
+   * a resend be handed over again.
+   */
+  idle(): Promise<void>;
 }
 
 interface Subscription {
@@ -71,7 +78,8 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   const limits = normalizeLimits(options.limits);
   const maxPending = options.maxPending ?? 64;
   const pendingWaitMs = options.pendingWaitMs ?? 10_000;
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  // The waits between claims of a held copy: ended (resolved) when the socket goes.
+  const waits = new Map<ReturnType<typeof setTimeout>, () => void>();
   const maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const onError = options.onError ?? ((error: unknown) => console.error('delivery endpoint:', error));
   const positions = new Map<string, number>(); // from the last resume
@@ -128,10 +136,10 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   const pause = () =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        timers.delete(timer);
+        waits.delete(timer);
         resolve();
       }, PENDING_POLL_MS);
-      timers.add(timer);
+      waits.set(timer, resolve);
     });
 
   /** Claims `id`, waiting while another copy is being handled; undefined when that takes too long. */
@@ -142,6 +150,7 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
       if (result !== 'pending' || detached) return result;
       if (Date.now() >= deadline) return undefined;
       await pause();
+      if (detached) return result;
     }
   }
 
@@ -227,8 +236,11 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   function detach(): void {
     if (detached) return;
     detached = true;
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
+    for (const [timer, end] of waits) {
+      clearTimeout(timer);
+      end();
+    }
+    waits.clear();
     socket.off('message', onSocketMessage);
     socket.off('close', detach);
     for (const subscription of subscriptions.values()) subscription.unlisten();
@@ -243,6 +255,7 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
       return new Map([...subscriptions].map(([stream, { lastSeq }]) => [stream, lastSeq]));
     },
     detach,
+    idle: () => chain,
   };
 }
 

@@ -159,6 +159,48 @@ describe('deliveryEndpoint', () => {
     expect(socket.sent).toEqual([]);
   });
 
+  it('should let a stopping server wait for the message in hand, so its claim is completed, not cut off', async () => {
+    const store = new MemoryDedupStore();
+    let answer!: () => void;
+    const complete = vi.fn((id: string) => store.complete(id));
+    const { socket, connection, settle } = await setup({
+      dedup: {
+        claim: (id) => new Promise((resolve) => (answer = () => resolve(store.claim(id)))),
+        complete,
+        release: (id) => store.release(id),
+      },
+    });
+    socket.receive('{"id":"a.1","data":1}');
+    socket.receive('{"id":"a.2","data":2}');
+    await settle();
+    socket.close(1012, 'restarting'); // the claim of a.1 is in flight
+    let idle = false;
+    const waiting = connection.idle().then(() => {
+      idle = true;
+    });
+    await settle();
+    expect(idle).toBe(false);
+    answer();
+    await waiting;
+    // Handled and recorded as done: a resend elsewhere is a duplicate, not held as pending.
+    expect(complete).toHaveBeenCalledWith('a.1');
+    expect(store.claim('a.1')).toBe('done');
+    // What came after it is left to the client's resend.
+    expect(store.claim('a.2')).toBe('first');
+  });
+
+  it('should be idle at once, without claiming again, when the socket closes while its copy is held', async () => {
+    const claim = vi.fn((): 'pending' => 'pending');
+    const { socket, connection } = await setup({ dedup: { claim, complete() {}, release() {} } });
+    socket.receive('{"id":"a.1","data":1}');
+    await vi.waitFor(() => expect(claim).toHaveBeenCalledTimes(1));
+    socket.close(1012, 'restarting');
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('still busy'), 200));
+    expect(await Promise.race([connection.idle().then(() => 'idle'), timeout])).toBe('idle');
+    expect(claim).toHaveBeenCalledTimes(1);
+    expect(socket.sent).toEqual([]);
+  });
+
   it('should replay after the resumed seq, then go live without repeats', async () => {
     const { socket, publish, seqs, settle } = await setup();
     for (let seq = 1; seq <= 3; seq++) publish('prices', seq);
