@@ -68,27 +68,31 @@ const page = (url) => `<!doctype html>
 
   // ns per message of the JS path alone, with a stand-in socket (no network): calling a bare
   // handler, and the SDK's socket handler that forwards to the app's. Best of 5 for each.
-  const dispatchCost = async (count) => {
-    const sockets = [];
-    class StandInSocket {
-      constructor() {
-        sockets.push(this);
-        setTimeout(() => this.onopen(new Event('open')));
-      }
-      send() {}
-      close() {
-        setTimeout(() => this.onclose({ code: 1000, reason: '', wasClean: true }));
-      }
+  class StandInSocket {
+    constructor() {
+      StandInSocket.last = this;
+      setTimeout(() => this.onopen(new Event('open')));
     }
+    send() {}
+    close() {
+      setTimeout(() => this.onclose({ code: 1000, reason: '', wasClean: true }));
+    }
+  }
+  // An open client on a stand-in socket, with \`handler\` as its onmessage; and that socket.
+  const standIn = async (handler, features = []) => {
+    const client = new ResilientWS.ResilientWebSocket('ws://127.0.0.1:9/', { WebSocket: StandInSocket, features });
+    await new Promise((resolve) => client.addEventListener('open', resolve, { once: true }));
+    client.onmessage = handler;
+    return { client, socket: StandInSocket.last };
+  };
+
+  const dispatchCost = async (count) => {
     const event = new MessageEvent('message', { data: ${JSON.stringify(payload)} });
     let bytes = 0;
     const handler = (message) => {
       bytes += message.data.length;
     };
-    const client = new ResilientWS.ResilientWebSocket('ws://127.0.0.1:9/', { WebSocket: StandInSocket });
-    await new Promise((resolve) => client.addEventListener('open', resolve, { once: true }));
-    client.onmessage = handler;
-    const socket = sockets[0];
+    const { client, socket } = await standIn(handler);
     const best = { bare: Infinity, sdk: Infinity };
     for (let round = 0; round < 5; round++) {
       let started = performance.now();
@@ -103,6 +107,44 @@ const page = (url) => `<!doctype html>
     return best;
   };
 
+  // The same with stream frames: a bare handler, the SDK, and the SDK with delivery() tracking the
+  // stream. Seqs 1 to 4096 over and over, the feature's positions cleared before each pass (once
+  // per 4096 frames, in every loop alike), so that every frame is new to it and reaches the handler.
+  const streamDispatchCost = async (count) => {
+    const events = Array.from({ length: 4096 }, (_, index) =>
+      new MessageEvent('message', { data: JSON.stringify({ stream: 'prices', seq: index + 1, data: ${JSON.stringify(payload)} }) }),
+    );
+    let received = 0;
+    const handler = () => {
+      received++;
+    };
+    const feature = ResilientWS.delivery();
+    const plain = await standIn(handler);
+    const tracked = await standIn(handler, [feature]);
+    const passes = Math.ceil(count / events.length);
+    const time = (dispatch) => {
+      const started = performance.now();
+      for (let pass = 0; pass < passes; pass++) {
+        feature.streams.clear();
+        for (let index = 0; index < events.length; index++) dispatch(events[index]);
+      }
+      return ((performance.now() - started) * 1e6) / (passes * events.length);
+    };
+    const best = { bare: Infinity, sdk: Infinity, delivery: Infinity };
+    for (let round = 0; round < 5; round++) {
+      best.bare = Math.min(best.bare, time(handler));
+      best.sdk = Math.min(best.sdk, time((event) => plain.socket.onmessage(event)));
+      best.delivery = Math.min(best.delivery, time((event) => tracked.socket.onmessage(event)));
+    }
+    plain.client.close();
+    tracked.client.close();
+    const { duplicates, gaps } = feature.stats;
+    if (received !== 15 * passes * events.length || duplicates || gaps) {
+      throw new Error('stream dispatch: ' + received + ' received, ' + duplicates + ' duplicates, ' + gaps + ' gaps');
+    }
+    return best;
+  };
+
   (async () => {
     const kinds = ${JSON.stringify(kinds)};
     const times = Object.fromEntries(kinds.map((kind) => [kind, []]));
@@ -114,7 +156,7 @@ const page = (url) => `<!doctype html>
         for (const kind of round % 2 ? pair.toReversed() : pair) times[kind].push(await receive(kind, ${messages}));
       }
     }
-    return { times, dispatch: await dispatchCost(${dispatches}) };
+    return { times, dispatch: await dispatchCost(${dispatches}), streamDispatch: await streamDispatchCost(${dispatches}) };
   })().then(
     (result) => fetch('/result', { method: 'POST', body: JSON.stringify(result) }),
     (error) => fetch('/result', { method: 'POST', body: JSON.stringify({ error: String(error) }) }),
@@ -136,7 +178,7 @@ async function startSender() {
       }
       const started = performance.now();
       for (let index = 0; index < count; index++) socket.send(payload);
-      if (count === messages) loopTimes.push(performance.now() - started);
+      if (Number(count) === messages) loopTimes.push(performance.now() - started);
     });
   });
   await new Promise((resolve) => wss.once('listening', resolve));
@@ -177,13 +219,17 @@ async function compare(name, launch) {
     await pages.close();
   }
   if (result.error) throw new Error(`in the page: ${result.error}`);
-  const { times, dispatch } = result;
+  const { times, dispatch, streamDispatch } = result;
   const native = median(times.native);
   const sdk = median(times.sdk);
   const ratio = sdk / native;
   const nativeStream = median(times['native-stream']);
   const tracked = median(times.delivery);
   const deliveryRatio = tracked / nativeStream;
+  // Each delivery round against the native round next to it: the machine's load drifts less within a pair.
+  const pairRatio = median(times.delivery.map((time, index) => time / times['native-stream'][index]));
+  const hook = streamDispatch.delivery - streamDispatch.bare;
+  const perStreamMessage = (nativeStream * 1e6) / messages;
   const list = (values) => values.map((ms) => ms.toFixed(0)).join(', ');
   // How far single rounds stray: the coefficient of variation of the native rounds.
   const mean = times.native.reduce((sum, time) => sum + time, 0) / rounds;
@@ -246,6 +292,28 @@ async function compare(name, launch) {
         figure: deliveryRatio.toFixed(3),
         goal: `≤ ${deliveryGoal}`,
         pass: deliveryRatio <= deliveryGoal,
+      },
+      {
+        measured: 'Same, median of the ratios of adjacent rounds (delivery / native)',
+        figure: pairRatio.toFixed(3),
+        goal: `≤ ${deliveryGoal}`,
+        pass: pairRatio <= deliveryGoal,
+      },
+      {
+        measured: `Added JS cost per stream frame: SDK with delivery vs SDK vs bare handler, stand-in socket, best of 5 × ${integer(
+          dispatches,
+        )} calls`,
+        figure: `${hook.toFixed(0)} ns (${streamDispatch.delivery.toFixed(0)} vs ${streamDispatch.sdk.toFixed(
+          0,
+        )} vs ${streamDispatch.bare.toFixed(0)} ns)`,
+        goal: '—',
+        pass: null,
+      },
+      {
+        measured: 'Ratio that cost implies against the native time per stream frame (SDK with delivery / native)',
+        figure: `${(1 + hook / perStreamMessage).toFixed(4)} (native ${(perStreamMessage / 1000).toFixed(1)} µs per frame)`,
+        goal: `≤ ${deliveryGoal}`,
+        pass: 1 + hook / perStreamMessage <= deliveryGoal,
       },
     ],
   };
