@@ -1,6 +1,7 @@
-// The delivery feature's own size: min+gzip (gzip -9) of what it adds to an app that already has
-// the core, so eventemitter3 and everything under src/core/ (errors, byteSize, option rules) are external.
+// The delivery feature's own size, min+gzip (gzip -9): its source bundled with eventemitter3 and
+// everything under src/core/ external; and, once dist/ is built, what it adds to a bundle of the core.
 
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -34,5 +35,29 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const { min, gz, code } = await deliverySize(names);
     console.log(`{ ${names} }: ${min} B min, ${gz} B min+gz`);
     if (process.argv[2] === names) console.log(new TextDecoder().decode(code));
+  }
+
+  // What an app bundling the core and the feature pays over the core alone (gzip shares context).
+  const dist = new URL('../dist/', import.meta.url);
+  if (existsSync(new URL('delivery.mjs', dist))) {
+    const bundled = async (contents) => {
+      const result = await build({
+        stdin: { contents, resolveDir: dist.pathname, loader: 'js' },
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+      });
+      return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+    };
+    const core = await bundled("export { CoreWebSocket } from './core.mjs';");
+    for (const names of ['delivery', 'delivery, localStorageOutbox']) {
+      const both = await bundled(
+        `export { CoreWebSocket } from './core.mjs'; export { ${names} } from './delivery.mjs';`,
+      );
+      console.log(`dist, CoreWebSocket + { ${names} } over CoreWebSocket alone: ${both - core} B min+gz`);
+    }
   }
 }

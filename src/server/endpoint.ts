@@ -2,12 +2,13 @@
 // id to the app once, and replays streams after a resume before going live.
 
 import type { RawData, WebSocket } from 'ws';
-import type { DedupStore } from './dedup';
+import type { ClaimResult, DedupStore } from './dedup';
 import { type ClientFrame, encodeAck, parseClientFrame, type StreamMessage } from './envelope';
 import { type FrameLimits, normalizeLimits } from './limits';
 import type { StreamHub } from './streams';
 
 const OPEN = 1; // WebSocket.OPEN, without importing `ws` at runtime
+const PENDING_POLL_MS = 50;
 
 /** Options of {@link deliveryEndpoint}. */
 export interface DeliveryEndpointOptions {
@@ -36,6 +37,11 @@ export interface DeliveryEndpointOptions {
   onError?(error: unknown): void;
   /** Bounds on frames. */
   limits?: Partial<FrameLimits>;
+  /**
+   * How long a copy waits while another copy of it is being handled (on this or another backend),
+   * in ms; past it the socket is closed with 1013 and the client resends later. @default 10000
+   */
+  pendingWaitMs?: number;
   /** Frames waiting for the dedup store before the socket stops reading (backpressure). @default 64 */
   maxPending?: number;
   /**
@@ -64,6 +70,8 @@ interface Subscription {
 export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOptions): DeliveryConnection {
   const limits = normalizeLimits(options.limits);
   const maxPending = options.maxPending ?? 64;
+  const pendingWaitMs = options.pendingWaitMs ?? 10_000;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const onError = options.onError ?? ((error: unknown) => console.error('delivery endpoint:', error));
   const positions = new Map<string, number>(); // from the last resume
@@ -117,16 +125,38 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
     if (subscription.lastSeq > 0) positions.set(stream, subscription.lastSeq);
   }
 
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, PENDING_POLL_MS);
+      timers.add(timer);
+    });
+
+  /** Claims `id`, waiting while another copy is being handled; undefined when that takes too long. */
+  async function claim(id: string): Promise<ClaimResult | undefined> {
+    const deadline = Date.now() + pendingWaitMs;
+    for (;;) {
+      const result = await options.dedup.claim(id);
+      if (result !== 'pending' || detached) return result;
+      if (Date.now() >= deadline) return undefined;
+      await pause();
+    }
+  }
+
   async function handleMessage(id: string, data: unknown): Promise<void> {
-    let first: boolean;
+    let result: ClaimResult | undefined;
     try {
-      first = await options.dedup.claim(id);
+      result = await claim(id);
     } catch (error) {
       // Without the store there is no telling a resend from a first send; the client will resend.
       onError(error);
       return fail(1011, 'dedup store unavailable');
     }
-    if (!first) options.onDuplicate?.(id);
+    if (result === undefined) return fail(1013, 'message still being handled: resend later');
+    if (result === 'pending') return; // detached while waiting
+    if (result === 'done') options.onDuplicate?.(id);
     else {
       try {
         await options.onMessage(data, id);
@@ -135,6 +165,9 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
         await Promise.resolve(options.dedup.release(id)).catch(onError);
         return fail(1011, 'message handler failed');
       }
+      // Acked even if this fails: the message was handled, and its pending claim expiring is the
+      // lesser risk (a copy arriving after that would be handed over again).
+      await Promise.resolve(options.dedup.complete(id)).catch(onError);
     }
     // Duplicates are acknowledged too: the first ack may have been lost with the connection.
     send(encodeAck(id));
@@ -194,6 +227,8 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   function detach(): void {
     if (detached) return;
     detached = true;
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
     socket.off('message', onSocketMessage);
     socket.off('close', detach);
     for (const subscription of subscriptions.values()) subscription.unlisten();

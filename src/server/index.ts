@@ -4,6 +4,7 @@
 
 export { type Bus, type BusListener, MemoryBus, RedisBus } from './bus';
 export {
+  type ClaimResult,
   type DedupStore,
   type MemoryDedupOptions,
   MemoryDedupStore,

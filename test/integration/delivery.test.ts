@@ -34,6 +34,34 @@ function guarantees(start: () => Promise<Fleet>, startSmallBuffer: () => Promise
     );
   });
 
+  it('should hand a resend to the app when the first backend fails while handling it, and not before', async () => {
+    const fleet = await start();
+    const [a, b] = fleet.backends;
+    let failFirst!: (error: Error) => void;
+    let entered = false;
+    fleet.beforeDelivery = (backend) => {
+      if (backend !== 'a') return;
+      entered = true;
+      return new Promise((_, reject) => (failFirst = reject));
+    };
+    const first = await openClient(a!.url);
+    const closedWith = new Promise<number>((resolve) => first.ws.once('close', resolve));
+    first.send({ id: 'slow.1', data: 'x' });
+    await first.waitFor(() => entered, 'a handling the message');
+    const second = await openClient(b!.url);
+    second.send({ id: 'slow.1', data: 'x' }); // the resend, after a reconnect to b, while a still works on it
+    second.send({ id: 'slow.2', data: 'y' });
+    expect(second.acks()).toEqual([]);
+    failFirst(new Error('database down'));
+    expect(await closedWith).toBe(1011);
+    await second.waitFor((c) => c.acks().length === 2, 'both acks from b');
+    expect(second.acks()).toEqual(['slow.1', 'slow.2']);
+    expect(fleet.delivered).toEqual([
+      { backend: 'b', id: 'slow.1', data: 'x' },
+      { backend: 'b', id: 'slow.2', data: 'y' },
+    ]);
+  });
+
   it('should replay exactly the missing seqs after a switch of backend, then go live', async () => {
     const fleet = await start();
     const [a, b] = fleet.backends;

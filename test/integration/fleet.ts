@@ -37,6 +37,8 @@ export interface Fleet {
   delivered: { backend: string; id: string; data: unknown }[];
   /** A publisher per backend (all share one sequencer under Redis). */
   publishers: StreamPublisher[];
+  /** Runs in each backend's handler before the message is recorded; a throw fails the message. */
+  beforeDelivery?: (backend: string, id: string) => void | Promise<void>;
 }
 
 /** Starts `size` backends; with `redisUrl` they share Redis (dedup, bus, seqs), else one process's memory. */
@@ -84,9 +86,11 @@ export async function startFleet({ size = 3, redisUrl = '', bufferSize = 100 } =
       const connection = deliveryEndpoint(socket, {
         dedup,
         streams: hub,
-        onMessage: (data, id) => {
+        onMessage: async (data, id) => {
+          await fleet.beforeDelivery?.(name, id);
           fleet.delivered.push({ backend: name, id, data });
         },
+        onError: () => {},
       });
       connections.add(connection);
       socket.on('close', () => connections.delete(connection));

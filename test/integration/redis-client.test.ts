@@ -98,11 +98,19 @@ describeWithRedis('Redis plumbing', (redis) => {
     const [x, y] = await Promise.all([client(redis().url), client(redis().url)]);
     const storeX = new RedisDedupStore(x, { maxAgeMs: 60_000, prefix: 't:' });
     const storeY = new RedisDedupStore(y, { maxAgeMs: 60_000, prefix: 't:' });
-    expect(await storeX.claim('id.1')).toBe(true);
-    expect(await storeY.claim('id.1')).toBe(false);
-    const ttl = Number(await x.command('PTTL', 't:id.1'));
-    expect(ttl).toBeGreaterThan(50_000);
+    expect(await storeX.claim('id.1')).toBe('first');
+    expect(await storeY.claim('id.1')).toBe('pending');
+    expect(Number(await x.command('PTTL', 't:id.1'))).toBeLessThanOrEqual(30_000);
+    await storeX.complete('id.1');
+    expect(await storeY.claim('id.1')).toBe('done');
+    expect(Number(await x.command('PTTL', 't:id.1'))).toBeGreaterThan(50_000);
     await storeY.release('id.1');
-    expect(await storeX.claim('id.1')).toBe(true);
+    expect(await storeX.claim('id.1')).toBe('first');
+    const quick = new RedisDedupStore(x, { pendingMs: 1, prefix: 't:' });
+    expect(await quick.claim('id.2')).toBe('first');
+    // An abandoned pending claim expires: claiming again succeeds within moments.
+    let again = await quick.claim('id.2');
+    while (again === 'pending') again = await quick.claim('id.2');
+    expect(again).toBe('first');
   });
 });

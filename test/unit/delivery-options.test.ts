@@ -19,6 +19,7 @@ describe('options', () => {
     expect(deliveryDefaults).toMatchObject({
       maxMessages: 1000,
       maxBytes: 1_048_576,
+      maxStreams: 256,
       ackTimeout: 10_000,
       maxResends: 3,
     });

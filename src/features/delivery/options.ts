@@ -8,21 +8,21 @@ import { memoryOutbox, type OutboxStorage } from './storage';
 /** Options of {@link delivery}. Every one is optional; the defaults speak docs/delivery-protocol.md. */
 export interface DeliveryOptions<T = unknown> {
   /**
-   * At most this many messages wait for their ack; a send beyond it is rejected (`overflow`).
+   * At most this many messages wait for their ack; a `deliver()` beyond it is rejected (`overflow`).
    * @default 1000
    */
   maxMessages?: number;
   /**
-   * At most this many bytes (of wrapped frames, UTF-8) wait for their ack; a send beyond it is
-   * rejected (`overflow`).
+   * At most this many bytes (of wrapped frames, UTF-8) wait for their ack; a `deliver()` beyond it
+   * is rejected (`overflow`).
    * @default 1048576
    */
   maxBytes?: number;
   /**
    * At most this many streams are tracked for resume; messages of streams beyond it go through
    * untracked (no duplicates dropped, no gaps reported), so a server cannot grow the resume
-   * message without end.
-   * @default 1000
+   * message without end. The reference server reads at most 256 entries of a resume.
+   * @default 256
    */
   maxStreams?: number;
   /**
@@ -76,7 +76,7 @@ export interface DeliveryOptions<T = unknown> {
 export const deliveryDefaults = {
   maxMessages: 1000,
   maxBytes: 1_048_576,
-  maxStreams: 1000,
+  maxStreams: 256,
   ackTimeout: 10_000,
   maxResends: 3,
   wrap: jsonWrap,

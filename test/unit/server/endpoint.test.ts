@@ -96,18 +96,67 @@ describe('deliveryEndpoint', () => {
     expect(socket.closed).toEqual([1011, 'message handler failed']);
     expect(socket.sent).toEqual([]);
     expect(onError).toHaveBeenCalledOnce();
-    expect(dedup.claim('a.1')).toBe(true);
+    expect(dedup.claim('a.1')).toBe('first');
   });
 
   it('should close with 1011 without acking when the dedup store fails', async () => {
     const { socket, delivered, settle } = await setup({
-      dedup: { claim: () => Promise.reject(new Error('redis down')), release: () => {} },
+      dedup: { claim: () => Promise.reject(new Error('redis down')), complete: () => {}, release: () => {} },
       onError: () => {},
     });
     socket.receive('{"id":"a.1","data":1}');
     await settle();
     expect(delivered).toEqual([]);
     expect(socket.closed?.[0]).toBe(1011);
+  });
+
+  it('should hold a copy while another copy is being handled, then ack it without handing it over', async () => {
+    const dedup = new MemoryDedupStore();
+    let finish!: () => void;
+    const handled: string[] = [];
+    const onMessage = (_: unknown, id: string) => {
+      handled.push(id);
+      return new Promise<void>((resolve) => (finish = resolve));
+    };
+    const first = await setup({ dedup, onMessage });
+    const second = await setup({ dedup, onMessage });
+    first.socket.receive('{"id":"a.1","data":1}');
+    await first.settle();
+    second.socket.receive('{"id":"a.1","data":1}');
+    await vi.waitFor(() => expect(second.socket.sent).toEqual([]));
+    finish();
+    await vi.waitFor(() => expect(second.socket.sent).toEqual(['{"ack":"a.1"}']));
+    expect(first.socket.sent).toEqual(['{"ack":"a.1"}']);
+    expect(handled).toEqual(['a.1']);
+  });
+
+  it('should hand a held copy over when the first handler fails', async () => {
+    const dedup = new MemoryDedupStore();
+    let fail!: (error: Error) => void;
+    const first = await setup({
+      dedup,
+      onError: () => {},
+      onMessage: () => new Promise((_, reject) => (fail = reject)),
+    });
+    const second = await setup({ dedup });
+    first.socket.receive('{"id":"a.1","data":"x"}');
+    await first.settle();
+    second.socket.receive('{"id":"a.1","data":"x"}');
+    await first.settle();
+    fail(new Error('db down'));
+    await vi.waitFor(() => expect(second.socket.sent).toEqual(['{"ack":"a.1"}']));
+    expect(second.delivered).toEqual(['x']);
+    expect(first.socket.closed?.[0]).toBe(1011);
+  });
+
+  it('should close with 1013 when the other copy takes longer than pendingWaitMs', async () => {
+    const { socket } = await setup({
+      pendingWaitMs: 1,
+      dedup: { claim: () => 'pending', complete() {}, release() {} },
+    });
+    socket.receive('{"id":"a.1","data":1}');
+    await vi.waitFor(() => expect(socket.closed).toEqual([1013, 'message still being handled: resend later']));
+    expect(socket.sent).toEqual([]);
   });
 
   it('should replay after the resumed seq, then go live without repeats', async () => {
@@ -184,7 +233,7 @@ describe('deliveryEndpoint', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { socket, settle } = await setup({
       maxPending: 4,
-      dedup: { claim: () => gate.then(() => true), release: () => {} },
+      dedup: { claim: () => gate.then(() => 'first' as const), complete: () => {}, release: () => {} },
     });
     for (let i = 0; i < 4; i++) socket.receive(`{"id":"a.${i}","data":${i}}`);
     expect(socket.paused).toBe(true);
