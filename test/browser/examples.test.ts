@@ -119,6 +119,29 @@ describeInEngines('the example pages', (t) => {
     expect(handedOver(demo) - before).toBe(2);
   });
 
+  it('chat: a message waiting in the outbox goes out once on the new client after a change of mode', async () => {
+    const { page, demo } = t;
+    const before = handedOver(demo);
+    await page.goto(`${demo.url}/examples/chat/`);
+    await waitForBadge(page, 'open');
+    await page.click('#kill');
+    await waitForBadgeNot(page, 'open');
+    await sendChat(page, 'typed before the switch');
+    expect((await chatMessage(page, 'typed before the switch'))?.phase).toBe('queued');
+
+    // Discovery names backend b while a is down. The panel makes a new client and the page a new
+    // delivery(), which loads the outbox; the old one, closing with its client, is no longer heard.
+    await page.evaluate(() => {
+      const mode = document.querySelector('#mode') as HTMLSelectElement;
+      mode.value = 'discovery';
+      mode.dispatchEvent(new Event('change'));
+    });
+    await waitForAcked(page, 'typed before the switch');
+    expect((await chatMessage(page, 'typed before the switch'))?.status).toBe('✓✓ delivered via b');
+    expect(await page.evaluate(() => document.querySelectorAll('#messages li').length)).toBe(1);
+    expect(handedOver(demo) - before).toBe(1);
+  });
+
   it('trading: the feed resumes after a reconnect with no gap or repeat; after a backend restart the gap is shown', async () => {
     const { page, demo } = t;
     await page.goto(`${demo.url}/examples/trading/`);
