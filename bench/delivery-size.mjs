@@ -2,18 +2,19 @@
 // everything under src/core/ external; and, once dist/ is built, what it adds to a bundle of the core.
 
 import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const root = new URL('../src/features/delivery/', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../src/features/delivery/', import.meta.url));
 const core = /^(eventemitter3|\.\.\/\.\.\/core\/.*)$/;
 const external = {
   name: 'core-external',
   setup: (build) => build.onResolve({ filter: core }, ({ path }) => ({ path, external: true })),
 };
 
-// `node bench/delivery-size.mjs delivery` also prints that bundle.
-for (const names of ['delivery', 'delivery, localStorageOutbox', '*']) {
+/** Bytes minified and min+gz of the feature's bundle exporting `names` ('*': everything), with its code. */
+export async function deliverySize(names) {
   const contents = names === '*' ? "export * from './index.ts';" : `export { ${names} } from './index.ts';`;
   const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts' },
@@ -25,30 +26,38 @@ for (const names of ['delivery', 'delivery, localStorageOutbox', '*']) {
     plugins: [external],
   });
   const code = result.outputFiles[0].contents;
-  console.log(`{ ${names} }: ${code.length} B min, ${gzipSync(code, { level: 9 }).length} B min+gz`);
-  if (process.argv[2] === names) console.log(new TextDecoder().decode(code));
+  return { min: code.length, gz: gzipSync(code, { level: 9 }).length, code };
 }
 
-// What an app bundling the core and the feature pays over the core alone (gzip shares context).
-const dist = new URL('../dist/', import.meta.url);
-if (existsSync(new URL('delivery.mjs', dist))) {
-  const bundled = async (contents) => {
-    const result = await build({
-      stdin: { contents, resolveDir: dist.pathname, loader: 'js' },
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-    });
-    return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
-  };
-  const core = await bundled("export { CoreWebSocket } from './core.mjs';");
-  for (const names of ['delivery', 'delivery, localStorageOutbox']) {
-    const both = await bundled(
-      `export { CoreWebSocket } from './core.mjs'; export { ${names} } from './delivery.mjs';`,
-    );
-    console.log(`dist, CoreWebSocket + { ${names} } over CoreWebSocket alone: ${both - core} B min+gz`);
+// `node bench/delivery-size.mjs delivery` also prints that bundle.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const names of ['delivery', 'delivery, localStorageOutbox', '*']) {
+    const { min, gz, code } = await deliverySize(names);
+    console.log(`{ ${names} }: ${min} B min, ${gz} B min+gz`);
+    if (process.argv[2] === names) console.log(new TextDecoder().decode(code));
+  }
+
+  // What an app bundling the core and the feature pays over the core alone (gzip shares context).
+  const dist = new URL('../dist/', import.meta.url);
+  if (existsSync(new URL('delivery.mjs', dist))) {
+    const bundled = async (contents) => {
+      const result = await build({
+        stdin: { contents, resolveDir: dist.pathname, loader: 'js' },
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+      });
+      return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+    };
+    const core = await bundled("export { CoreWebSocket } from './core.mjs';");
+    for (const names of ['delivery', 'delivery, localStorageOutbox']) {
+      const both = await bundled(
+        `export { CoreWebSocket } from './core.mjs'; export { ${names} } from './delivery.mjs';`,
+      );
+      console.log(`dist, CoreWebSocket + { ${names} } over CoreWebSocket alone: ${both - core} B min+gz`);
+    }
   }
 }

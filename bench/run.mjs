@@ -17,6 +17,8 @@ const benchmarks = [
   ['memory', 'Memory (Node, child process with --expose-gc)'],
   ['browser-receive', 'Receive path in Chromium and Firefox'],
   ['browser-storm', 'Reconnect storm in Chromium and Firefox'],
+  // After browser-receive, whose delivery figure it repeats.
+  ['delivery', 'Delivery: envelope bytes, size, receive cost'],
 ];
 
 const resultsDirectory = new URL('./results/', import.meta.url);

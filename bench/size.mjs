@@ -13,7 +13,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const gzipped = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 // Bundles (with eventemitter3), minifies and tree-shakes an entry file or module source text.
-async function minified({ entry, source }) {
+export async function minified({ entry, source }) {
   const result = await build({
     ...(entry ? { entryPoints: [entry] } : { stdin: { contents: source, resolveDir: here, loader: 'js' } }),
     bundle: true,

@@ -1,9 +1,12 @@
-// Chat example: the demo server's chat protocol over a ResilientWebSocket (UMD build, global `ResilientWS`),
-// with messages kept while offline. ../shared/panel.js (global `DemoPanel`) creates the client and shows the
-// connection badge, facts, server controls and event log.
+// Chat example: the demo server's chat rooms over a ResilientWebSocket (UMD build, global `ResilientWS`) with the
+// delivery feature. Each message waits in an outbox kept in localStorage until the server acknowledges it, so what is
+// typed offline survives a reload; its ticks follow the feature's `state` events (queued → sent → acked). The page has
+// no resend logic of its own. Rooms are the server's streams "room:<name>", subscribed again after every reconnect.
+// ../shared/panel.js (global `DemoPanel`) creates the client and shows the connection badge, facts, controls and log.
 
 (() => {
   const { createPanel, parse } = window.DemoPanel;
+  const { delivery, localStorageOutbox } = window.ResilientWS;
 
   const $ = (selector) => document.querySelector(selector);
   const ui = {
@@ -24,97 +27,102 @@
     isPong: (event) => parse(event.data)?.type === 'pong',
   };
 
-  // Each page load is one chat participant; message ids are `<session>-<n>`, unique per message.
-  const session = Math.random().toString(36).slice(2, 8);
-  let messageCount = 0;
+  // One outbox per tab, kept across its reloads: its name lives in sessionStorage (per tab), the outbox in
+  // localStorage. Tabs sharing an outbox would overwrite each other's and send under the same ids.
+  const tab = sessionStorage.getItem('chat.tab') ?? Math.random().toString(36).slice(2, 10);
+  sessionStorage.setItem('chat.tab', tab);
+  const outboxName = `chat.outbox.${tab}`;
 
-  let clientSerial = 0; // one per ResilientWebSocket created (the mode can change)
-  let openSerial = 0; // one per connection that opened, across clients
   let currentRoom = 'lobby';
   const joinedRooms = new Set([currentRoom]);
   const unread = new Map();
-  const messages = []; // { id, room, text, mine, phase, sentOn, queuedIn, node }
+  const messages = []; // { id, room, text, mine, phase, reason, backend, node }
   const byId = new Map();
+  let chat = null; // the current client's delivery()
+  let retire = () => {};
 
-  const panel = createPanel({ heartbeat, onClient, rttFact: true, rttIdle: '– (no pong yet)' });
-  const { log } = panel;
+  const subscription = (room) => JSON.stringify({ subscribe: `room:${room}` });
 
   // ---------------------------------------------------------------------------------------------
-  // The connection: the panel creates each client, the page adds its own listeners.
+  // Delivery: one delivery() per client (the panel makes a new client when the mode changes).
 
-  function onClient(client) {
-    const serial = ++clientSerial;
-    client.on('open', () => {
-      openSerial++;
-      // The SDK emits `open` before it flushes its queue, so these go out first: joins, then
-      // messages that went out on a connection that died before they came back.
-      for (const room of joinedRooms) client.send(JSON.stringify({ type: 'join', room }));
-      resendUnconfirmed(client, serial);
-      // What is still queued in this client leaves right after the open listeners return.
-      queueMicrotask(() => {
-        for (const message of messages) {
-          if (message.phase === 'queued' && message.queuedIn === serial && client.state === 'open') {
-            setPhase(message, 'sent');
-            message.sentOn = openSerial;
-          }
-        }
-      });
+  function makeFeatures() {
+    // The client going away would drop what is pending and save an empty outbox as it closes: its delivery() stops
+    // saving and is no longer heard, and the new one loads the outbox and sends it again, under the same ids.
+    retire();
+    const store = localStorageOutbox(outboxName);
+    let saving = true;
+    const feature = delivery({ storage: { load: () => store.load(), save: (outbox) => saving && store.save(outbox) } });
+    retire = () => {
+      saving = false;
+      feature.removeAllListeners();
+    };
+    chat = feature;
+    // What this tab typed before a reload and the server has not acknowledged yet: shown in its room. (After a
+    // change of mode these are on the page already.)
+    let restored;
+    for (const { id, data, state } of feature.pending) {
+      if (byId.has(id) || data?.type !== 'chat') continue;
+      joinRoom(data.room);
+      addMessage({ id, room: data.room, text: data.text, mine: true, phase: state });
+      restored = data.room;
+    }
+    if (restored) showRoom(restored);
+    feature.on('state', (id, state, error) => {
+      // `queued` comes from inside deliver(): the message is the last one pending.
+      if (state === 'queued') {
+        const { data } = feature.pending.at(-1);
+        addMessage({ id, room: data.room, text: data.text, mine: true, phase: state });
+      } else if (byId.has(id)) {
+        setPhase(byId.get(id), state, error?.reason);
+        if (error) log(`not delivered (${error.reason}): ${byId.get(id).text.slice(0, 40)}`);
+      }
     });
-    client.on('message', (event) => receive(parse(event.data), event.data));
-    client.on('drop', ({ data }) => {
-      const message = byId.get(parse(data)?.id);
-      if (message) setPhase(message, 'dropped');
-    });
+    // The server no longer held some messages of a room: say so rather than pretend the history is whole.
+    feature.on('gap', ({ stream, from, to }) => log(`${stream}: messages ${from}–${to} were missed`));
+    for (const room of joinedRooms) feature.subscribe(room, subscription(room));
+    return [feature];
   }
 
-  function resendUnconfirmed(client, serial) {
-    for (const message of messages) {
-      if (!message.mine) continue;
-      const lostInFlight = (message.phase === 'sent' || message.phase === 'resent') && message.sentOn < openSerial;
-      const leftInOldClient = message.phase === 'queued' && message.queuedIn !== serial;
-      if (!lostInFlight && !leftInOldClient) continue;
-      // A message handed to a socket that then died may never have reached the server: the SDK
-      // cannot know, so the app sends it again and ignores a second broadcast of the same id.
-      client.send(JSON.stringify({ type: 'chat', room: message.room, text: message.text, id: message.id }));
-      setPhase(message, 'resent');
-      message.sentOn = openSerial;
-    }
+  function onClient(client) {
+    client.on('message', (event) => {
+      const frame = parse(event.data);
+      if (typeof frame?.stream === 'string' && frame.stream.startsWith('room:')) {
+        receive(frame.stream.slice('room:'.length), frame.data);
+      } else if (frame?.type === 'error') {
+        log(`server error: ${frame.error}`);
+      } else {
+        log(`unexpected message: ${String(event.data).slice(0, 80)}`);
+      }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
   // Chat.
 
-  function receive(message, raw) {
-    if (message?.type === 'chat') {
-      const known = byId.get(message.id);
-      if (known) {
-        // Our own message came back (again, after a resend): it is delivered.
-        if (known.phase !== 'delivered') {
-          known.backend = message.backend;
-          setPhase(known, 'delivered');
-        }
-        return;
-      }
-      addMessage({ id: message.id, room: message.room, text: message.text, mine: false, backend: message.backend });
-      if (message.room !== currentRoom) {
-        unread.set(message.room, (unread.get(message.room) ?? 0) + 1);
-        renderRooms();
-      }
-    } else if (message?.type === 'error') {
-      log(`server error: ${message.error}`);
-    } else {
-      log(`unexpected message: ${String(raw).slice(0, 80)}`);
+  function receive(room, { id, text, backend } = {}) {
+    if (typeof id !== 'string' || typeof text !== 'string') return;
+    const known = byId.get(id);
+    if (known) {
+      // Our own message, published to the room: its ack follows (or came already).
+      known.backend = backend;
+      setPhase(known, known.phase, known.reason);
+      return;
+    }
+    addMessage({ id, room, text, mine: false, phase: 'received', backend });
+    if (room !== currentRoom) {
+      unread.set(room, (unread.get(room) ?? 0) + 1);
+      renderRooms();
     }
   }
 
   function addMessage(message) {
-    message.phase ??= message.mine ? 'queued' : 'received';
     message.time = new Date();
     const node = document.createElement('li');
     node.dataset.id = message.id;
     const meta = document.createElement('span');
     meta.className = 'meta';
-    const author = message.mine ? 'you' : `guest ${String(message.id).split('-')[0]}`;
+    const author = message.mine ? 'you' : `guest ${message.id.slice(0, 4)}`;
     meta.textContent = `${author} · ${message.time.toLocaleTimeString()}`;
     const text = document.createElement('span');
     text.className = 'text';
@@ -124,28 +132,30 @@
     node.append(meta, text, status);
     message.node = node;
     messages.push(message);
-    if (message.id !== undefined) byId.set(message.id, message);
-    setPhase(message, message.phase);
+    byId.set(message.id, message);
+    setPhase(message, message.phase, message.reason);
     if (message.room === currentRoom) appendVisible(node);
     return message;
   }
 
+  // The ticks: ✓ on the wire, ✓✓ acknowledged (the server has it and published it to the room).
   const phaseLabels = {
-    queued: 'pending: queued while offline',
-    sent: 'pending: sent',
-    resent: 'pending: sent again after a reconnect',
-    delivered: 'delivered',
-    dropped: 'not sent (dropped)',
+    queued: '🕓 queued: goes out when connected',
+    sent: '✓ sent',
+    acked: '✓✓ delivered',
+    dropped: '⚠ not delivered',
     received: '',
   };
+  const kinds = { queued: 'pending', sent: 'pending', acked: 'delivered', dropped: 'dropped', received: 'received' };
 
-  function setPhase(message, phase) {
+  function setPhase(message, phase, reason) {
     message.phase = phase;
-    const kind = phase === 'queued' || phase === 'sent' || phase === 'resent' ? 'pending' : phase;
-    message.node.className = `message ${message.mine ? 'mine' : 'theirs'} ${kind}`;
+    message.reason = reason;
+    message.node.className = `message ${message.mine ? 'mine' : 'theirs'} ${kinds[phase]}`;
     message.node.dataset.phase = phase;
-    const via = phase === 'delivered' || phase === 'received' ? ` via ${message.backend}` : '';
-    message.node.querySelector('.message-status').textContent = `${phaseLabels[phase]}${via}`.trim();
+    const via = message.backend && (phase === 'acked' || phase === 'received') ? ` via ${message.backend}` : '';
+    const why = reason ? ` (${reason})` : '';
+    message.node.querySelector('.message-status').textContent = `${phaseLabels[phase]}${why}${via}`.trim();
   }
 
   function appendVisible(node) {
@@ -166,48 +176,46 @@
 
   function renderRooms() {
     const tabs = [...joinedRooms].map((room) => {
-      const tab = document.createElement('button');
-      tab.type = 'button';
-      tab.className = 'room-tab';
-      tab.dataset.room = room;
-      if (room === currentRoom) tab.setAttribute('aria-current', 'true');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'room-tab';
+      button.dataset.room = room;
+      if (room === currentRoom) button.setAttribute('aria-current', 'true');
       const count = unread.get(room);
-      tab.textContent = count ? `${room} (${count})` : room;
-      tab.addEventListener('click', () => showRoom(room));
-      return tab;
+      button.textContent = count ? `${room} (${count})` : room;
+      button.addEventListener('click', () => showRoom(room));
+      return button;
     });
     ui.rooms.replaceChildren(...tabs);
+  }
+
+  /** Joins `room`: a subscription the feature sends now if connected, and again after every reconnect. */
+  function joinRoom(room) {
+    if (typeof room !== 'string' || !room || joinedRooms.has(room)) return;
+    joinedRooms.add(room);
+    chat?.subscribe(room, subscription(room));
+    renderRooms();
+    log(`joined ${room}`);
   }
 
   ui.joinForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const room = ui.roomInput.value.trim().slice(0, 64);
     if (!room) return;
-    if (!joinedRooms.has(room)) {
-      joinedRooms.add(room);
-      // Queued like any message while offline; and every `open` joins all rooms again anyway.
-      panel.ws?.send(JSON.stringify({ type: 'join', room }));
-      log(`joined ${room}`);
-    }
+    joinRoom(room);
     showRoom(room);
   });
 
   ui.sendForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = ui.messageInput.value.trim();
-    const ws = panel.ws;
-    if (!text || !ws) return;
-    const id = `${session}-${++messageCount}`;
-    const message = addMessage({ id, room: currentRoom, text, mine: true });
-    const result = ws.send(JSON.stringify({ type: 'chat', room: currentRoom, text, id }));
-    if (result === 'sent') {
-      message.sentOn = openSerial;
-      setPhase(message, 'sent');
-    } else if (result === 'dropped') {
-      setPhase(message, 'dropped');
-    } else {
-      message.queuedIn = clientSerial;
-      setPhase(message, 'queued');
+    if (!text || !chat) return;
+    // Drawn by the `queued` event and ticked by the others; resent until acknowledged, across reconnects and reloads.
+    // The promise it returns says the same as the `state` events, which also cover messages from before a reload.
+    const sending = chat.deliver({ type: 'chat', room: currentRoom, text });
+    // Refused at once (the outbox is full): there was no `queued` to draw it.
+    if (!byId.has(sending.id)) {
+      addMessage({ id: sending.id, room: currentRoom, text, mine: true, phase: 'dropped', reason: 'overflow' });
     }
     ui.messageInput.value = '';
     ui.messages.scrollTop = ui.messages.scrollHeight;
@@ -216,11 +224,18 @@
   // ---------------------------------------------------------------------------------------------
   // Start-up.
 
-  // For poking around in the console: `demo.ws.stats`.
+  const panel = createPanel({ heartbeat, onClient, features: makeFeatures, rttFact: true, rttIdle: '– (no pong yet)' });
+  const { log } = panel;
+
+  // For poking around in the console: `demo.ws.stats`, `demo.chat.pending`.
   window.demo = {
     get ws() {
       return panel.ws;
     },
+    get chat() {
+      return chat;
+    },
+    outboxName,
     messages,
   };
 

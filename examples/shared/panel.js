@@ -98,12 +98,14 @@
    * @param {object} options.heartbeat The `heartbeat` option of every client.
    * @param {(client: object) => void} options.onClient Called with each new client right after it is created,
    *   for the page's own listeners (`open`, `message`, `drop`).
+   * @param {() => object[]} [options.features] Makes the `features` of each new client (one delivery() per
+   *   client). Called before the previous client is closed, so the page can let go of its features first.
    * @param {boolean} [options.rttFact] Show the round trip among the Connection facts; without it the page has
    *   its own element with the id `rtt`.
    * @param {string} [options.rttIdle] What the round trip shows before the first pong.
    * @returns {{ readonly ws: object | null, log: (text: string) => void, run: () => Promise<void> }}
    */
-  function createPanel({ heartbeat, onClient, rttFact = false, rttIdle = '–' }) {
+  function createPanel({ heartbeat, onClient, features = () => [], rttFact = false, rttIdle = '–' }) {
     $('.topbar').insertAdjacentHTML('beforeend', TOPBAR);
     $('.side').insertAdjacentHTML('beforeend', sideHtml(rttFact));
 
@@ -144,9 +146,9 @@
       return `ws://${location.hostname}:${Number(location.port) + (name === 'a' ? 1 : 2)}/ws`;
     }
 
-    function createClient(mode) {
+    function createClient(mode, features) {
       // The event log is the SDK's own: one line per event, secrets in URLs redacted.
-      const options = { heartbeat, logger: (type, args) => log(describeEvent(type, args)) };
+      const options = { heartbeat, features, logger: (type, args) => log(describeEvent(type, args)) };
       if (mode === 'discovery') return new ResilientWebSocket(discover('/discovery'), options);
       // The native handshake fails on the 302; the preflight GET follows it to the backend's http twin.
       if (mode === 'redirect') return new ResilientWebSocket('/redirect/302/ws', options);
@@ -154,13 +156,14 @@
     }
 
     function start(mode) {
+      const made = features();
       if (ws) {
-        // Listeners off first, so the page hears nothing from the old client as it closes: the chat page
-        // re-sends what was queued in it on the new client rather than marking it dropped.
+        // Listeners off first, so the page hears nothing from the old client as it closes. What the chat page
+        // delivered lives on in the new client's delivery(), which loads the outbox again (see `features`).
         ws.removeAllListeners();
         ws.close(1000, 'mode change');
       }
-      const client = createClient(mode);
+      const client = createClient(mode, made);
       ws = client;
       retryAt = 0;
       // A new client starts with a clean panel.
