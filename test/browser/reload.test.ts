@@ -119,10 +119,13 @@ describeInEngines('the chat outbox across a reload', (t) => {
         await setOffline(false);
         await page.goto(url);
 
-        // The new page shows what waited, in its room, and sends it on its first connection.
+        // The new page shows what waited, in its room, and sends it on its first connection. That
+        // connection may first wait out the backoff and the browser's own delay after the failed
+        // attempts of the outage (20 s: under a loaded CI machine 10 s was once not enough).
         await page.waitForFunction(
           (count) => document.querySelectorAll('#messages li[data-phase="acked"]').length === count,
           count,
+          20_000,
         );
         await until(() => watcher.ids.length >= count, 5000, `${count} messages published to the room`);
         expect(watcher.ids).toEqual(outbox.map((item) => item.id));
