@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { minified } from './size.mjs';
 
 const root = fileURLToPath(new URL('../src/features/delivery/', import.meta.url));
 const core = /^(eventemitter3|\.\.\/\.\.\/core\/.*)$/;
@@ -40,22 +41,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // What an app bundling the core and the feature pays over the core alone (gzip shares context).
   const dist = new URL('../dist/', import.meta.url);
   if (existsSync(new URL('delivery.mjs', dist))) {
-    const bundled = async (contents) => {
-      const result = await build({
-        stdin: { contents, resolveDir: dist.pathname, loader: 'js' },
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        platform: 'browser',
-        write: false,
-        logLevel: 'silent',
-      });
-      return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
-    };
-    const core = await bundled("export { CoreWebSocket } from './core.mjs';");
+    // Bundled as bench/size.mjs bundles every entry (sources relative to bench/).
+    const bundled = async (source) => gzipSync(await minified({ source }), { level: 9 }).length;
+    const core = await bundled("export { CoreWebSocket } from '../dist/core.mjs';");
     for (const names of ['delivery', 'delivery, localStorageOutbox']) {
       const both = await bundled(
-        `export { CoreWebSocket } from './core.mjs'; export { ${names} } from './delivery.mjs';`,
+        `export { CoreWebSocket } from '../dist/core.mjs'; export { ${names} } from '../dist/delivery.mjs';`,
       );
       console.log(`dist, CoreWebSocket + { ${names} } over CoreWebSocket alone: ${both - core} B min+gz`);
     }
