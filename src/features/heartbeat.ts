@@ -123,8 +123,8 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
   const beat = new Heartbeat(settings);
   let host: FeatureHost;
   // Nothing goes out, and nothing is believed, on a socket already past its deadline.
-  const pastDeadline = () => {
-    const expired = beat.expired(host.now());
+  const pastDeadline = (time = host.now()) => {
+    const expired = beat.expired(time);
     if (expired) host.lose({ type: 'heartbeat' }, heartbeatCloseCode, 'heartbeat timeout');
     return expired;
   };
@@ -132,8 +132,8 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
   // deadline ends the connection. Also runs for a connection held while offline.
   const checkLiveness = (force?: boolean) => {
     const socket = host.socket;
-    if (!socket || (host.state !== 'open' && host.state !== 'offline') || pastDeadline()) return;
     const time = host.now();
+    if (!socket || (host.state !== 'open' && host.state !== 'offline') || pastDeadline(time)) return;
     const ping = beat.due(time, force);
     if (ping !== undefined) socket.send(ping);
     host.arm('heartbeat', checkLiveness, beat.next(time));
@@ -148,8 +148,10 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
       checkLiveness();
     },
     message(event) {
-      if (pastDeadline()) return true;
-      const pong = beat.receive(event, host.now());
+      // One clock read per message: this runs for every message the app receives.
+      const time = host.now();
+      if (pastDeadline(time)) return true;
+      const pong = beat.receive(event, time);
       host.stats.rtt = beat.rtt;
       return pong;
     },

@@ -2,6 +2,7 @@
 // the endpoint (final URL after redirects, status, Retry-After, max-age).
 
 import { ResolveError } from '../core/errors';
+import { maxTimerDelay } from '../core/options';
 import { checkDestination, clampAge, type DestinationRules, redactUrl } from './url';
 
 /** What the app may set on preflight and discovery requests. */
@@ -25,8 +26,6 @@ export interface HttpAnswer {
   response: Response;
 }
 
-/** The longest delay a timer can take, in ms (2^31 − 1); browsers and Node fire a longer one at once. */
-export const maxTimerDelay = 2_147_483_647;
 
 /** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
