@@ -26,7 +26,6 @@ export interface HttpAnswer {
   response: Response;
 }
 
-
 /** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
