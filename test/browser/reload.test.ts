@@ -79,6 +79,12 @@ describeInEngines('the chat outbox across a reload', (t) => {
       const url = `${demo.url}/examples/chat/`;
       const watcher = await watchRoom(demo);
       try {
+        // A retry starts from empty storage: no outbox or tab id left by an earlier attempt.
+        await page.goto(url);
+        await page.evaluate(() => {
+          localStorage.clear();
+          sessionStorage.clear();
+        });
         const before = handedOver(demo);
         await page.goto(url);
         await waitForBadge(page, 'open');
@@ -137,5 +143,9 @@ describeInEngines('the chat outbox across a reload', (t) => {
         watcher.close();
       }
     },
+    // In Chromium, within the full browser suite, the reloaded page's first connection sometimes
+    // does not come within 20 s (2 of 4 suite runs; never when this file runs alone or with the
+    // example and liveness files); not understood yet. One retry, from empty storage.
+    { retry: 1 },
   );
 });
