@@ -1,6 +1,8 @@
 // Builds dist/: ESM and CJS for bundlers and Node (eventemitter3 stays a dependency), one entry
 // per package export with shared chunks, type declarations per entry and format, and a minified
-// UMD for script tags with eventemitter3 inside (batteries included).
+// UMD for script tags with eventemitter3 inside (batteries included). The default build has
+// `dev` (src/core/dev.ts) false; dist/development/ has the same files with it true, for the
+// `development` export condition.
 import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -22,43 +24,51 @@ export const entries = {
   delivery: 'src/features/delivery/index.ts',
 };
 
+// The default build: src/core/dev.ts says false, and the bundler drops what depends on it.
+const production = {
+  name: 'production',
+  load: (id) => (id.replace(/\\/g, '/').endsWith('/src/core/dev.ts') ? 'export const dev = false;\n' : null),
+};
+
+// ESM and CJS of every entry into `dir`, with shared chunks.
+const library = (dir, plugins) => ({
+  input: entries,
+  external: ['eventemitter3'],
+  plugins: [...plugins, typescript(typescriptOptions)],
+  output: ['es', 'cjs'].map((format) => {
+    const extension = format === 'es' ? 'mjs' : 'cjs';
+    return {
+      dir,
+      format,
+      sourcemap: true,
+      banner,
+      ...(format === 'cjs' && { exports: 'named' }),
+      entryFileNames: `[name].${extension}`,
+      chunkFileNames: `shared/[name]-[hash].${extension}`,
+    };
+  }),
+});
+
 export default [
-  {
-    input: entries,
-    external: ['eventemitter3'],
-    plugins: [typescript(typescriptOptions)],
-    output: [
-      {
-        dir: 'dist',
-        format: 'es',
-        sourcemap: true,
-        banner,
-        entryFileNames: '[name].mjs',
-        chunkFileNames: 'shared/[name]-[hash].mjs',
-      },
-      {
-        dir: 'dist',
-        format: 'cjs',
-        sourcemap: true,
-        banner,
-        exports: 'named',
-        entryFileNames: '[name].cjs',
-        chunkFileNames: 'shared/[name]-[hash].cjs',
-      },
-    ],
-  },
-  {
+  library('dist', [production]),
+  library('dist/development', []),
+  // The UMD file: minified, default build; and its development twin, readable, for a script tag
+  // while writing the app.
+  ...[
+    { file: 'dist/resilient-ws.umd.min.js', plugins: [production], minify: true },
+    { file: 'dist/resilient-ws.umd.development.js', plugins: [], minify: false },
+  ].map(({ file, plugins, minify }) => ({
     input: 'src/index.ts',
-    plugins: [resolve({ browser: true }), commonjs(), typescript(typescriptOptions)],
+    plugins: [...plugins, resolve({ browser: true }), commonjs(), typescript(typescriptOptions)],
     output: {
-      file: 'dist/resilient-ws.umd.min.js',
+      file,
       format: 'umd',
       name: 'ResilientWS',
       sourcemap: true,
       banner,
-      plugins: [terser({ format: { comments: /^!/ } })],
+      plugins: minify ? [terser({ format: { comments: /^!/ } })] : [],
     },
-  },
+  })),
   ...['mts', 'cts'].map((extension) => ({
     input: entries,
     plugins: [dts()],

@@ -1,7 +1,8 @@
 // The core client: the WebSocket-compatible surface over the lifecycle engine (lifecycle.ts):
 // send and the queue, connect, reconnect, close, and the state and socket properties.
 
-import { InvalidArgumentError } from './errors';
+import { dev } from './dev';
+import { InvalidArgumentError, unexpected } from './errors';
 import type { SendResult, Stats } from './events';
 import { Lifecycle } from './lifecycle';
 import { type CoreOptions, normalizeCoreOptions } from './options';
@@ -83,7 +84,7 @@ export class CoreWebSocket extends Lifecycle {
 
   set binaryType(type: 'blob' | 'arraybuffer') {
     if (type !== 'blob' && type !== 'arraybuffer') {
-      throw new InvalidArgumentError('binaryType', `expected 'blob' or 'arraybuffer', got ${type}`);
+      throw new InvalidArgumentError('binaryType', unexpected(dev ? "'blob' or 'arraybuffer'" : '', type));
     }
     this.chosenBinaryType = type;
     if (this.socket) this.socket.binaryType = type;
@@ -152,7 +153,7 @@ export class CoreWebSocket extends Lifecycle {
    */
   close(code?: number, reason?: string): void {
     if (code !== undefined && code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new InvalidArgumentError('close(code)', `expected 1000 or an integer in 3000-4999, got ${code}`);
+      throw new InvalidArgumentError('close(code)', unexpected(dev ? '1000 or an integer in 3000-4999' : '', code));
     }
     if (reason !== undefined && byteSize(String(reason)) > maxCloseReasonBytes) {
       throw new InvalidArgumentError('close(reason)', `longer than ${maxCloseReasonBytes} bytes of UTF-8`);

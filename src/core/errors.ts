@@ -1,6 +1,7 @@
 // Typed errors. One base class; each subclass carries the context a handler needs (the option,
 // the URL, the close code, the outcome) and a message that says what to do about it.
 
+import { dev } from './dev';
 import { redactText, redactUrl } from './redact';
 
 /**
@@ -35,6 +36,14 @@ export class ResilientWebSocketError extends Error {
     this.name = name;
   }
 }
+
+/**
+ * What is wrong with a rejected `value`: in the development build, what was `expected` and what was
+ * given; in the default build, the value alone. Pass `expected` as `dev ? '…' : ''`, so the default
+ * build carries none of that text.
+ */
+export const unexpected = (expected: string, value: unknown): string =>
+  dev ? `expected ${expected}, got ${value}` : `${value} is not valid (the development build says what is)`;
 
 /**
  * An argument or option was rejected at the call: a bad URL, a close code the native API would

@@ -2,7 +2,8 @@
 // Features take their own options (see src/features and src/resolution).
 
 import type { Jitter } from './backoff';
-import { InvalidArgumentError } from './errors';
+import { dev } from './dev';
+import { InvalidArgumentError, unexpected } from './errors';
 import type { ResilientEvents } from './events';
 import type { Feature, Timers } from './feature';
 import type { Decision, Outcome } from './policy';
@@ -197,25 +198,26 @@ export type NormalizedCoreOptions = typeof coreDefaults &
 
 /** Throws an {@link InvalidArgumentError} naming `name` unless `ok`. */
 export function check(name: string, ok: boolean, expected: string, value: unknown): void {
-  if (!ok) throw new InvalidArgumentError(name, `expected ${expected}, got ${String(value)}`);
+  if (!ok) throw new InvalidArgumentError(name, unexpected(expected, value));
 }
 
-/** Whether a value is acceptable, and what the error says is expected instead. */
+/** Whether a value is acceptable, and what the error says is expected instead (in the development build). */
 export type Rule = [valid: (value: never) => boolean, expected: string];
 
 /** A duration: every one ends up in a timer. */
 export const delay: Rule = [
   (value: number) => Number.isFinite(value) && value >= 0 && value <= maxTimerDelay,
-  `a number of ms in 0-${maxTimerDelay}`,
+  dev ? `a number of ms in 0-${maxTimerDelay}` : '',
 ];
-const count: Rule = [
+/** A count: a whole number, or Infinity for no bound. */
+export const count: Rule = [
   (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
-  'an integer >= 0 or Infinity',
+  dev ? 'an integer >= 0 or Infinity' : '',
 ];
 /** One of `choices`. */
 export const oneOf = (...choices: string[]): Rule => [
   (value: string) => choices.includes(value),
-  `one of '${choices.join("', '")}'`,
+  dev ? `one of '${choices.join("', '")}'` : '',
 ];
 
 /** Checks each of `values` named in `rules` against its rule. */
@@ -237,7 +239,7 @@ const rules: { [K in keyof typeof coreDefaults]?: Rule } = {
   maxRetries: count,
   maxQueuedMessages: count,
   maxQueuedBytes: count,
-  factor: [(value: number) => Number.isFinite(value) && value >= 1, 'a finite number >= 1'],
+  factor: [(value: number) => Number.isFinite(value) && value >= 1, dev ? 'a finite number >= 1' : ''],
   jitter: oneOf('full', 'equal', 'decorrelated', 'none'),
   queueOverflow: oneOf('reject', 'drop-oldest'),
 };
@@ -246,14 +248,19 @@ const rules: { [K in keyof typeof coreDefaults]?: Rule } = {
 export function normalizeCoreOptions(options: CoreOptions = {}): NormalizedCoreOptions {
   const merged = { ...coreDefaults, ...options };
   checkRules(merged, rules as Record<string, Rule>);
-  check('protocols', validProtocols(options.protocols), protocolsExpected, JSON.stringify(options.protocols));
+  check(
+    'protocols',
+    validProtocols(options.protocols),
+    dev ? protocolsExpected : '',
+    JSON.stringify(options.protocols),
+  );
   check(
     'maxDelay',
     merged.maxDelay >= merged.initialDelay,
-    `at least initialDelay (${merged.initialDelay})`,
+    dev ? `at least initialDelay (${merged.initialDelay})` : '',
     merged.maxDelay,
   );
-  check('features', Array.isArray(merged.features ?? []), 'an array', merged.features);
+  check('features', Array.isArray(merged.features ?? []), dev ? 'an array' : '', merged.features);
   const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (typeof WebSocketClass !== 'function') {
     throw new InvalidArgumentError(

@@ -1,7 +1,8 @@
 // The outgoing queue: messages sent while the connection is not open wait here, bounded by
 // count and by bytes, and leave in order when it opens.
 
-import { InvalidArgumentError } from './errors';
+import { dev } from './dev';
+import { InvalidArgumentError, unexpected } from './errors';
 
 /** What `send()` accepts: the same as the native WebSocket. */
 export type SendData = string | ArrayBuffer | Blob | ArrayBufferView<ArrayBuffer>;
@@ -50,7 +51,10 @@ export function isSendData(data: unknown): data is SendData {
  */
 export function assertSendData(data: unknown): asserts data is SendData {
   if (!isSendData(data)) {
-    throw new InvalidArgumentError('send(data)', 'expected a string, ArrayBuffer, typed array, DataView or Blob');
+    throw new InvalidArgumentError(
+      'send(data)',
+      unexpected(dev ? 'a string, ArrayBuffer, typed array, DataView or Blob' : '', typeof data),
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 // Endpoint URLs and subprotocols: which schemes a WebSocket endpoint may have, how http(s) maps
 // to ws(s), and what a subprotocol list must look like.
 
-import { InvalidArgumentError } from './errors';
+import { dev } from './dev';
+import { InvalidArgumentError, unexpected } from './errors';
 
 const wsSchemes: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
 
@@ -17,12 +18,13 @@ export function toWebSocketUrl(input: string | URL, base?: string, argument = 'u
   } catch {
     throw new InvalidArgumentError(
       argument,
-      `"${input}" is not a valid URL${base ? '' : ' (a relative URL needs a page to resolve against)'}`,
+      `"${input}" is not a valid URL${base || !dev ? '' : ' (a relative URL needs a page to resolve against)'}`,
     );
   }
   const scheme = wsSchemes[url.protocol];
-  if (!scheme) throw new InvalidArgumentError(argument, `scheme ${url.protocol} is not ws:, wss:, http: or https:`);
-  if (url.hash) throw new InvalidArgumentError(argument, 'a WebSocket URL cannot have a #fragment');
+  if (!scheme)
+    throw new InvalidArgumentError(argument, unexpected(dev ? 'ws:, wss:, http: or https:' : '', url.protocol));
+  if (url.hash) throw new InvalidArgumentError(argument, unexpected(dev ? 'no #fragment' : '', url.hash));
   url.protocol = scheme;
   return url.href;
 }

@@ -1,6 +1,7 @@
 // Application-level ping with a wall-clock deadline: a silent peer is found even when the
 // browser throttles or freezes timers, because the deadline is a time, checked on every chance.
 
+import { dev } from '../core/dev';
 import type { Feature, FeatureHost } from '../core/feature';
 import { check, delay } from '../core/options';
 import { isSendData, type SendData } from '../core/queue';
@@ -110,14 +111,14 @@ export function heartbeat(settings: HeartbeatOptions = {}): Feature {
   check(
     'heartbeat',
     validDelay(interval as never) && validDelay(timeout as never),
-    `interval and timeout: ${expectedDelay}`,
+    dev ? `interval and timeout: ${expectedDelay}` : '',
     JSON.stringify(settings),
   );
   // A ping the socket cannot send would throw on every tick, or go out as "[object Object]".
   check(
     'heartbeat.message',
     message === undefined || typeof message === 'function' || isSendData(message),
-    'a string, ArrayBuffer, view, Blob or a function that returns one',
+    dev ? 'a string, ArrayBuffer, view, Blob or a function that returns one' : '',
     message,
   );
   const beat = new Heartbeat(settings);

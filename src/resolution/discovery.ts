@@ -1,7 +1,8 @@
 // Discovery: a JSON document that names the WebSocket endpoint, read with a size cap and
 // turned into a Resolution by a parser (the default one reads { url, protocols, maxAge }).
 
-import { InvalidArgumentError, ResolveError } from '../core/errors';
+import { dev } from '../core/dev';
+import { InvalidArgumentError, ResolveError, unexpected } from '../core/errors';
 import { type RequestSettings, request } from './http';
 import type { Resolution, Resolver } from './resolver';
 import { redactUrl } from './url';
@@ -85,7 +86,7 @@ export interface DiscoveryOptions {
 export function discover(url: string | URL, options: DiscoveryOptions = {}): Resolver {
   const endpoint = new URL(url, (globalThis as { location?: Location }).location?.href);
   if (!/^https?:$/.test(endpoint.protocol))
-    throw new InvalidArgumentError('discover(url)', 'expected an http: or https: URL');
+    throw new InvalidArgumentError('discover(url)', unexpected(dev ? 'an http: or https: URL' : '', endpoint.protocol));
   const resolver: Resolver = async ({ fetch, signal, now, allowInsecure, allowedHosts }) => {
     // A redirect to http: or to a host outside allowedHosts is refused before the app's headers go there.
     const rules = { allowInsecure, allowedHosts };

@@ -2,7 +2,8 @@
 // app's own) says where to connect, or why not; the answer is checked before it is used, and
 // reused for as long as it may be.
 
-import { InvalidArgumentError, isResilientError, ResolveError } from '../core/errors';
+import { dev } from '../core/dev';
+import { InvalidArgumentError, isResilientError, ResolveError, unexpected } from '../core/errors';
 import type { AttemptContext, Feature, FeatureHost, Target } from '../core/feature';
 import { checkRules, delay, oneOf } from '../core/options';
 import type { Outcome } from '../core/policy';
@@ -105,7 +106,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
   checkRules(options, { resolveTimeout: delay, preflight: oneOf('on-failure', 'always', 'never') });
   const { preflightUrl } = options;
   if (preflightUrl !== undefined && !/^https?:/.test(new URL(preflightUrl, pageUrl()).protocol)) {
-    throw new InvalidArgumentError('preflightUrl', `expected an http: or https: URL, got ${preflightUrl}`);
+    throw new InvalidArgumentError('preflightUrl', unexpected(dev ? 'an http: or https: URL' : '', preflightUrl));
   }
   const allowedHosts = normalizeHostRules(options.allowedHosts);
   const fetcher = options.fetch ?? (globalThis.fetch && ((input, init) => globalThis.fetch(input, init)));

@@ -1,7 +1,8 @@
 // Rules for where resolution may lead: allowed hosts, no downgrade, and what a resolver's answer
 // must look like before it reaches the WebSocket constructor.
 
-import { InvalidArgumentError, ResolveError } from '../core/errors';
+import { dev } from '../core/dev';
+import { InvalidArgumentError, ResolveError, unexpected } from '../core/errors';
 import { redactUrl } from '../core/redact';
 import { protocolsExpected, toWebSocketUrl, validProtocols } from '../core/url';
 
@@ -27,7 +28,7 @@ export function normalizeHostRules(rules: unknown): HostRule | undefined {
   if (!Array.isArray(rules) || !rules.every(valid)) {
     throw new InvalidArgumentError(
       'allowedHosts',
-      `expected an array of hostnames or '*.suffix' patterns, or a function, got ${JSON.stringify(rules)}`,
+      unexpected(dev ? "an array of hostnames or '*.suffix' patterns, or a function" : '', JSON.stringify(rules)),
     );
   }
   return rules.map(normalizeHost);

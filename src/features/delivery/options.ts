@@ -1,6 +1,7 @@
 // The delivery feature's options: what each is for, and their defaults in one object.
 
-import { checkRules, delay, type Rule } from '../../core/options';
+import { dev } from '../../core/dev';
+import { checkRules, count, delay, type Rule } from '../../core/options';
 import type { SendData } from '../../core/queue';
 import { jsonAck, jsonPosition, jsonResume, jsonWrap, type StreamPosition } from './envelope';
 import { memoryOutbox, type OutboxStorage } from './storage';
@@ -88,11 +89,7 @@ export const deliveryDefaults = {
 /** The options with every default filled in. */
 export type DeliverySettings<T> = Required<DeliveryOptions<T>>;
 
-const count: Rule = [
-  (value: number) => value === Infinity || (Number.isInteger(value) && value >= 0),
-  'an integer >= 0 or Infinity',
-];
-const callable: Rule = [(value) => typeof value === 'function', 'a function'];
+const callable: Rule = [(value) => typeof value === 'function', dev ? 'a function' : ''];
 
 // The options and their rules, in the order they are checked.
 const rules: Record<keyof DeliveryOptions, Rule> = {
@@ -103,7 +100,7 @@ const rules: Record<keyof DeliveryOptions, Rule> = {
   maxResends: count,
   storage: [
     (value: OutboxStorage) => typeof value?.load === 'function' && typeof value.save === 'function',
-    'an object with load() and save()',
+    dev ? 'an object with load() and save()' : '',
   ],
   wrap: callable,
   ackOf: callable,
