@@ -72,6 +72,12 @@ export async function run() {
   });
   const rows = [];
   for (const [label, source, goal] of measured) rows.push(row(label, await minified({ source }), goal));
+  rows.push(
+    row(
+      'resilient-ws, every export, development build (dist/development/, the `development` export condition)',
+      await minified({ source: "export * from '../dist/development/index.mjs';" }),
+    ),
+  );
   rows.push(row('UMD file as shipped (dist/resilient-ws.umd.min.js, eventemitter3 inside)', umd));
   rows.push(row('eventemitter3 alone (reference, part of every figure that uses the client)', emitter));
   return {
@@ -79,6 +85,7 @@ export async function run() {
     rows,
     notes: [
       'esbuild: bundle, minify, format esm, platform browser; the UMD file is measured as rollup + terser wrote it.',
+      'Every row but the development one is the default build, whose argument errors name the argument and value but not what was expected.',
       `A feature alone is what its entry costs by itself; with the core, the shared parts (errors, URL rules) count once. eventemitter3 is ${integer(
         gzipped(emitter),
       )} B of every figure with a client.`,
