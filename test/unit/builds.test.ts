@@ -4,6 +4,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '../..');
@@ -68,6 +69,22 @@ describe('the default and development builds', () => {
       expect(/an integer >= 0|a number of ms in/.test(readFileSync(file, 'utf8')), file).toBe(false);
     const development = [...files(join(dist, 'development')), ...files(join(dist, 'development/shared'))];
     expect(development.some((file) => /an integer >= 0/.test(readFileSync(file, 'utf8')))).toBe(true);
+  });
+
+  it('is what a bundler picks: the default build, or the development one under that condition', async () => {
+    for (const conditions of [[], ['development']]) {
+      const { metafile } = await build({
+        stdin: { contents: "export { CoreWebSocket } from 'resilient-ws/core';", resolveDir: root },
+        bundle: true,
+        write: false,
+        metafile: true,
+        conditions,
+        logLevel: 'silent',
+      });
+      const files = Object.keys(metafile.inputs).filter((file) => file.startsWith('dist/'));
+      expect(files, String(conditions)).toContain(conditions.length ? 'dist/development/core.mjs' : 'dist/core.mjs');
+      expect(files.every((file) => file.startsWith('dist/development/') === conditions.length > 0)).toBe(true);
+    }
   });
 
   it('maps every entry to both builds in the package exports, the default last', () => {
