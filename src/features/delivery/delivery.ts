@@ -79,11 +79,11 @@ export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Fea
 interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
   frame: SendData;
-  bytes: number;
-  // Resends for want of an ack, when it last went out, and its promise's settlers.
+  size: number;
+  // Resends for want of an ack, when it last went out, and what settles its promise.
   tries: number;
   at: number;
-  settle?: [resolve: () => void, reject: (error: DeliveryError) => void];
+  done: (error?: DeliveryError | '') => void;
 }
 
 /**
@@ -108,53 +108,77 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   let next = 0;
   // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
   let deadline = Infinity;
+  let saving = false;
+
+  // A reader or a store that throws means "nothing" (JSON.parse on a plain frame, a blocked storage).
+  const attempt = <A, B, R>(callback: (a: A, b: B) => R, a: A, b: B): R | undefined => {
+    try {
+      return callback(a, b);
+    } catch {}
+  };
 
   // The app's listeners run inside the client's steps (a message, an open): one that throws is
   // reported as uncaught, and the step (the message it was about) goes on.
-  const emit = <E extends keyof DeliveryEvents>(type: E, ...args: DeliveryEvents[E]) =>
-    safely(self.emit as (...args: unknown[]) => void, self, [type, ...args]);
+  const emit = <E extends keyof DeliveryEvents>(...args: [E, ...DeliveryEvents[E]]) =>
+    safely(self.emit as (...args: unknown[]) => void, self, args);
+
+  const send = (data?: SendData) => data !== undefined && host?.transmit(data);
 
   // Saves once per burst of changes, after the current task's synchronous code (before the page
-  // can go away): a thousand messages sent offline are one write, not a thousand.
-  let saving = false;
+  // can go away): a thousand messages sent offline are one write, not a thousand. A store that
+  // throws or rejects leaves the outbox in memory only.
   const save = () => {
     if (saving) return;
     saving = true;
-    // A store that throws or rejects leaves the outbox in memory only.
     Promise.resolve()
       .then(() => {
         saving = false;
-        return storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) });
+        return storage.save({ key, next, items: items.map((entry) => [entry.id, entry.data]) });
       })
       .catch(() => {});
   };
 
-  // Appends a message if it fits in the bounds.
-  const add = (id: string, data: T): Entry<T> | undefined => {
+  // Takes a message in, and sends it if the connection is open; what does not fit in the bounds is
+  // dropped at once (`overflow`), nothing already waiting is evicted.
+  const add = (id: string, data: T): Sending => {
     const frame = wrap(data, id);
-    const size = byteSize(frame);
-    if (items.length < maxMessages && bytes + size <= maxBytes) {
-      bytes += size;
-      return items[items.push({ id, data, state: 'queued', frame, bytes: size, tries: 0, at: 0 }) - 1];
+    const entry = { id, data, state: 'queued', frame, size: byteSize(frame), tries: 0, at: 0 } as Entry<T>;
+    const sending = Object.assign(
+      new Promise<void>((resolve, reject) => {
+        entry.done = (error) => (error ? reject(error) : resolve());
+      }),
+      { id },
+    );
+    sending.catch(() => {});
+    bytes += entry.size;
+    items.push(entry);
+    if (items.length > maxMessages || bytes > maxBytes) settle(entry, 'overflow');
+    else {
+      save();
+      emit('state', id, 'queued');
+      transmit(entry);
     }
+    return sending;
   };
 
   // Settles a message and takes it out: acked, or dropped for `reason`. Once: a listener may have
   // settled it already (close() from a `state` listener during close()).
-  const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
-    const index = items.indexOf(entry);
+  const settle = (entry: Entry<T> | undefined, reason?: DeliveryError['reason']) => {
+    const index = items.indexOf(entry as Entry<T>);
     if (index < 0) return;
-    bytes -= items.splice(index, 1)[0].bytes;
-    const error = reason && new DeliveryError(reason, entry.id);
-    if (error) entry.settle?.[1](error);
-    else entry.settle?.[0]();
-    emit('state', entry.id, error ? 'dropped' : 'acked', error);
+    items.splice(index, 1);
+    bytes -= (entry as Entry<T>).size;
+    const { id, done } = entry as Entry<T>;
+    const error = reason && new DeliveryError(reason, id);
+    done(error);
+    save();
+    emit('state', id, error ? 'dropped' : 'acked', error);
   };
 
   const transmit = (entry: Entry<T>) => {
-    if (!host?.transmit(entry.frame)) return;
+    if (!send(entry.frame)) return;
     entry.state = 'sent';
-    entry.at = host.now();
+    entry.at = (host as FeatureHost).now();
     emit('state', entry.id, 'sent');
     arm(entry.at + ackTimeout);
   };
@@ -162,9 +186,9 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // One timer for the earliest sent message without an ack, while resends by time are on: a
   // connection timer of the client's, so a lost connection ends it and the next open resends all.
   const arm = (at: number) => {
-    if (!ackTimeout || at >= deadline || !host) return;
+    if (!ackTimeout || at >= deadline) return;
     deadline = at;
-    host.arm('delivery', expire, at - host.now());
+    (host as FeatureHost).arm('delivery', expire, at - (host as FeatureHost).now());
   };
 
   // What waited `ackTimeout` goes again, or is dropped after `maxResends`; the rest arm the timer.
@@ -177,7 +201,6 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       else if (entry.tries++ < maxResends) transmit(entry);
       else settle(entry, 'timeout');
     }
-    save();
   };
 
   const self = Object.assign(new EventEmitter<DeliveryEvents>(), {
@@ -189,35 +212,21 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
       const random = host?.random ?? Math.random;
       if (!key) for (let index = 0; index < 10; index++) key += ((random() * 36) | 0).toString(36);
-      const id = `${key}.${(next++).toString(36)}`;
-      const entry = add(id, data);
-      const error = entry ? undefined : new DeliveryError('overflow', id);
-      let settlers: Entry<T>['settle'];
-      const sending = new Promise<void>((resolve, reject) => {
-        settlers = [resolve, reject];
-      });
-      if (entry) entry.settle = settlers;
-      else settlers?.[1](error as DeliveryError);
-      sending.catch(() => {});
-      save();
-      emit('state', id, error ? 'dropped' : 'queued', error);
-      if (entry) transmit(entry);
-      return Object.assign(sending, { id });
+      return add(`${key}.${(next++).toString(36)}`, data);
     },
 
     close() {
       for (const entry of items.slice()) settle(entry, 'closed');
-      save();
     },
 
     subscribe(name: string, message: SendData) {
       subscriptions.set(name, message);
-      host?.transmit(message);
+      send(message);
     },
 
     unsubscribe(name: string, message?: SendData) {
       subscriptions.delete(name);
-      if (message !== undefined) host?.transmit(message);
+      send(message);
     },
 
     attach(to: FeatureHost) {
@@ -230,9 +239,8 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
 
     open() {
       deadline = Infinity;
-      const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
-      if (message !== undefined) host?.transmit(message);
-      for (const subscription of subscriptions.values()) host?.transmit(subscription);
+      if (streams.size) send(resume(Object.fromEntries(streams)));
+      for (const subscription of subscriptions.values()) send(subscription);
       for (const entry of items.slice()) transmit(entry);
     },
 
@@ -240,16 +248,11 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const data = event.data;
       let acked: ReturnType<typeof ackOf>;
       let at: ReturnType<typeof position>;
-      // A reader that throws (JSON.parse on a plain frame) means "not mine".
       try {
         acked = ackOf(data, event);
       } catch {}
       if (acked !== undefined) {
-        for (const id of typeof acked === 'string' ? [acked] : acked) {
-          const entry = items.find((entry) => entry.id === id);
-          if (entry) settle(entry);
-        }
-        save();
+        for (const id of ([] as string[]).concat(acked)) settle(items.find((entry) => entry.id === id));
         return true;
       }
       try {
@@ -274,19 +277,11 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     },
   });
 
-  let saved: unknown;
-  try {
-    saved = storage.load();
-  } catch {}
-  const outbox = readOutbox(saved);
+  const outbox = readOutbox(attempt(() => storage.load(), 0, 0));
   if (outbox) {
     ({ key, next } = outbox);
     // What no longer fits (smaller bounds than when saved), or no longer wraps, is left out.
-    for (const [id, data] of outbox.items) {
-      try {
-        add(id, data as T);
-      } catch {}
-    }
+    for (const [id, data] of outbox.items) attempt(add, id, data as T);
   }
   return self;
 }

@@ -116,9 +116,11 @@ const rules: Record<keyof DeliveryOptions, Rule> = {
  * @throws InvalidArgumentError naming the option.
  */
 export function deliverySettings<T>(options: DeliveryOptions<T>): DeliverySettings<T> {
-  const settings = { ...deliveryDefaults, storage: memoryOutbox() } as DeliverySettings<T>;
-  for (const [name, value] of Object.entries(options))
-    if (value !== undefined) Object.assign(settings, { [name]: value });
+  const settings: Record<string, unknown> = { ...deliveryDefaults, storage: memoryOutbox() };
+  for (const name in rules) {
+    const value = options[name as keyof DeliveryOptions];
+    if (value !== undefined) settings[name] = value;
+  }
   checkRules(settings, rules);
-  return settings;
+  return settings as DeliverySettings<T>;
 }
