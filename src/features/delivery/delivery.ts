@@ -7,7 +7,7 @@ import { byteSize, type SendData } from '../../core/queue';
 import { safely } from '../../core/surface';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
-import { readOutbox } from './storage';
+import { readOutbox, type SavedOutbox } from './storage';
 
 /** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
 export type MessageState = 'queued' | 'sent' | 'acked' | 'dropped';
@@ -80,10 +80,10 @@ interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
   frame: SendData;
   size: number;
-  // Resends for want of an ack, when it last went out, and what settles its promise.
+  // Resends for want of an ack, when it last went out, and its promise's resolve and reject.
   tries: number;
   at: number;
-  done: (error?: DeliveryError | '') => void;
+  done: ((error?: DeliveryError) => void)[];
 }
 
 /**
@@ -109,13 +109,6 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
   let deadline = Infinity;
   let saving = false;
-
-  // A reader or a store that throws means "nothing" (JSON.parse on a plain frame, a blocked storage).
-  const attempt = <A, B, R>(callback: (a: A, b: B) => R, a: A, b: B): R | undefined => {
-    try {
-      return callback(a, b);
-    } catch {}
-  };
 
   // The app's listeners run inside the client's steps (a message, an open): one that throws is
   // reported as uncaught, and the step (the message it was about) goes on.
@@ -144,8 +137,8 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     const frame = wrap(data, id);
     const entry = { id, data, state: 'queued', frame, size: byteSize(frame), tries: 0, at: 0 } as Entry<T>;
     const sending = Object.assign(
-      new Promise<void>((resolve, reject) => {
-        entry.done = (error) => (error ? reject(error) : resolve());
+      new Promise<void>((...settlers) => {
+        entry.done = settlers as Entry<T>['done'];
       }),
       { id },
     );
@@ -170,7 +163,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     bytes -= (entry as Entry<T>).size;
     const { id, done } = entry as Entry<T>;
     const error = reason && new DeliveryError(reason, id);
-    done(error);
+    done[error ? 1 : 0](error);
     save();
     emit('state', id, error ? 'dropped' : 'acked', error);
   };
@@ -195,7 +188,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   const expire = () => {
     deadline = Infinity;
     const now = (host as FeatureHost).now();
-    for (const entry of items.slice()) {
+    for (const entry of [...items]) {
       if (entry.state !== 'sent') continue;
       if (now - entry.at < ackTimeout) arm(entry.at + ackTimeout);
       else if (entry.tries++ < maxResends) transmit(entry);
@@ -211,12 +204,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     deliver(data: T): Sending {
       // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
       const random = host?.random ?? Math.random;
-      if (!key) for (let index = 0; index < 10; index++) key += ((random() * 36) | 0).toString(36);
+      if (!key) while (key.length < 10) key += ((random() * 36) | 0).toString(36);
       return add(`${key}.${(next++).toString(36)}`, data);
     },
 
     close() {
-      for (const entry of items.slice()) settle(entry, 'closed');
+      for (const entry of [...items]) settle(entry, 'closed');
     },
 
     subscribe(name: string, message: SendData) {
@@ -240,8 +233,8 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     open() {
       deadline = Infinity;
       if (streams.size) send(resume(Object.fromEntries(streams)));
-      for (const subscription of subscriptions.values()) send(subscription);
-      for (const entry of items.slice()) transmit(entry);
+      for (const message of subscriptions.values()) send(message);
+      for (const entry of [...items]) transmit(entry);
     },
 
     message(event: MessageEvent): boolean {
@@ -260,15 +253,13 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       } catch {}
       if (!at) return false;
       const { stream, seq } = at;
-      let last = streams.get(stream);
-      if (last === undefined) {
-        // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
-        // the map and the resume message without end); its messages go through as they are.
-        if (streams.size >= maxStreams) return false;
-        last = seq - 1;
-      }
+      const last = streams.get(stream) as number;
+      // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
+      // the map and the resume message without end); its messages go through as they are.
+      if (last === undefined && streams.size >= maxStreams) return false;
       if (seq <= last) return !!++stats.duplicates;
       streams.set(stream, seq);
+      // Not for a stream's first message: undefined + 1 is NaN.
       if (seq > last + 1) {
         stats.gaps++;
         emit('gap', { stream, from: last + 1, to: seq - 1 });
@@ -277,11 +268,18 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     },
   });
 
-  const outbox = readOutbox(attempt(() => storage.load(), 0, 0));
+  // A store that throws is taken as empty; what no longer fits (smaller bounds than when saved),
+  // or no longer wraps, is left out.
+  let outbox: SavedOutbox | undefined;
+  try {
+    outbox = readOutbox(storage.load());
+  } catch {}
   if (outbox) {
     ({ key, next } = outbox);
-    // What no longer fits (smaller bounds than when saved), or no longer wraps, is left out.
-    for (const [id, data] of outbox.items) attempt(add, id, data as T);
+    for (const [id, data] of outbox.items)
+      try {
+        add(id, data as T);
+      } catch {}
   }
   return self;
 }

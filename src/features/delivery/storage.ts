@@ -74,15 +74,14 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
  * string id (others are left out); undefined if the key or counter is not usable.
  */
 export function readOutbox(value: unknown): SavedOutbox | undefined {
-  const { key, next, items } = (value ?? {}) as SavedOutbox;
+  let { key, next, items } = (value ?? {}) as SavedOutbox;
   if (typeof key !== 'string' || !/^[\w-]{1,32}$/.test(key) || !Number.isSafeInteger(next) || next < 0) return;
-  const outbox: SavedOutbox = { key, next, items: [] };
-  for (const item of Array.isArray(items) ? items : []) {
-    if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
-    outbox.items.push(item as SavedOutbox['items'][0]);
-    // Past every id under the key, so a new message never reuses one (the server would drop it).
-    if (item[0].startsWith(`${key}.`))
-      outbox.next = Math.max(outbox.next, parseInt(item[0].slice(key.length + 1), 36) + 1 || 0);
+  items = Array.isArray(items) ? items.filter((item) => Array.isArray(item) && typeof item[0] === 'string') : [];
+  // Past every id under the key (which has no dot), so a new message never reuses one (the server
+  // would drop it).
+  for (const [id] of items) {
+    const [prefix, counter] = id.split('.');
+    if (prefix === key) next = Math.max(next, parseInt(counter as string, 36) + 1 || 0);
   }
-  return outbox;
+  return { key, next, items };
 }
