@@ -7,7 +7,7 @@ import { byteSize, type SendData } from '../../core/queue';
 import { safely } from '../../core/surface';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
-import { readOutbox, type SavedOutbox } from './storage';
+import { type OutboxStorage, readOutbox, type SavedOutbox } from './storage';
 
 /** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
 export type MessageState = 'queued' | 'sent' | 'acked' | 'dropped';
@@ -96,7 +96,7 @@ interface Entry<T> extends Pending<T> {
  * await chat.deliver({ text: 'hello' });
  */
 export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Delivery<T> {
-  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, maxStreams, ackTimeout, maxResends } =
+  const { maxMessages, maxBytes, maxStreams, ackTimeout, maxResends, storage, wrap, ackOf, position, resume } =
     deliverySettings(options);
   const items: Entry<T>[] = [];
   const subscriptions = new Map<string, SendData>();
@@ -121,12 +121,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // can go away): a thousand messages sent offline are one write, not a thousand. A store that
   // throws or rejects leaves the outbox in memory only.
   const save = () => {
-    if (saving) return;
+    if (saving || !storage) return;
     saving = true;
     Promise.resolve()
       .then(() => {
         saving = false;
-        return storage.save({ key, next, items: items.map((entry) => [entry.id, entry.data]) });
+        return (storage as OutboxStorage).save({ key, next, items: items.map((entry) => [entry.id, entry.data]) });
       })
       .catch(() => {});
   };
@@ -161,9 +161,9 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     if (index < 0) return;
     items.splice(index, 1);
     bytes -= (entry as Entry<T>).size;
-    const { id, done } = entry as Entry<T>;
+    const { id } = entry as Entry<T>;
     const error = reason && new DeliveryError(reason, id);
-    done[error ? 1 : 0](error);
+    (entry as Entry<T>).done[error ? 1 : 0](error);
     save();
     emit('state', id, error ? 'dropped' : 'acked', error);
   };
@@ -272,7 +272,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // or no longer wraps, is left out.
   let outbox: SavedOutbox | undefined;
   try {
-    outbox = readOutbox(storage.load());
+    outbox = readOutbox(storage?.load());
   } catch {}
   if (outbox) {
     ({ key, next } = outbox);

@@ -76,7 +76,10 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
 export function readOutbox(value: unknown): SavedOutbox | undefined {
   let { key, next, items } = (value ?? {}) as SavedOutbox;
   if (typeof key !== 'string' || !/^[\w-]{1,32}$/.test(key) || !Number.isSafeInteger(next) || next < 0) return;
-  items = Array.isArray(items) ? items.filter((item) => Array.isArray(item) && typeof item[0] === 'string') : [];
+  // `concat` takes what is not an array as one item, left out as any other that is not a pair.
+  items = ([] as unknown[])
+    .concat(items)
+    .filter((item) => Array.isArray(item) && typeof item[0] === 'string') as SavedOutbox['items'];
   // Past every id under the key (which has no dot), so a new message never reuses one (the server
   // would drop it).
   for (const [id] of items) {
