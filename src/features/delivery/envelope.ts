@@ -33,21 +33,23 @@ export function jsonAck(data: unknown): string | string[] | undefined {
   if (typeof ack === 'string' || Array.isArray(ack)) return ack;
 }
 
-// The common stream frame: the name (no escapes), then up to 15 digits (exact as a number) that end the field.
-const common = /^\{"stream":"([^"\\]*)","seq":(\d{1,15})[,}]/;
-
 /**
  * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`; undefined
- * for any other frame. The common form is read without parsing (by a regular expression);
- * anything else after the `{"stream":"` prefix (an escape, another field order, a bigger number)
- * is parsed.
+ * for any other frame. The common form is read without parsing: the name up to the next quote
+ * (no escape in it), then the digits that end the field; anything else after the `{"stream":"`
+ * prefix (an escape, another field order, a number in another form) is parsed.
  */
 export function jsonPosition(data: unknown): StreamPosition | undefined {
-  // A short prefix first: cheaper than the whole one, on stream frames as on others.
-  if (!starts(data, '{"s')) return;
-  const match = common.exec(data);
-  if (match) return { stream: match[1] as string, seq: +(match[2] as string) };
-  const { stream, seq } = (starts(data, '{"stream":"') && parse(data)) || {};
+  if (!starts(data, '{"stream":"')) return;
+  const end = data.indexOf('"', 11);
+  let stream = data.slice(11, end);
+  let seq = 0;
+  let index = end + 8;
+  let code = data.charCodeAt(index);
+  // Exact while the value is a safe integer (every step is below it), which is checked below.
+  for (; code > 47 && code < 58; code = data.charCodeAt(++index)) seq = seq * 10 + (code - 48);
+  if (stream.includes('\\') || !data.startsWith('","seq":', end) || index === end + 8 || (code !== 44 && code !== 125))
+    ({ stream, seq } = parse(data) ?? {});
   if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0) return { stream, seq };
 }
 
