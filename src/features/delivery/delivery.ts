@@ -241,6 +241,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       const data = event.data;
       let acked: ReturnType<typeof ackOf>;
       let at: ReturnType<typeof position>;
+      // A reader that throws (JSON.parse on a plain frame) means "not mine".
       try {
         acked = ackOf(data, event);
       } catch {}
@@ -257,9 +258,10 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
       // the map and the resume message without end); its messages go through as they are.
       if (last === undefined && streams.size >= maxStreams) return false;
+      // A stream's first message (no last seq) is neither a duplicate nor after a gap: a number
+      // compared with undefined, or with undefined + 1 (NaN), is never smaller or greater.
       if (seq <= last) return !!++stats.duplicates;
       streams.set(stream, seq);
-      // Not for a stream's first message: undefined + 1 is NaN.
       if (seq > last + 1) {
         stats.gaps++;
         emit('gap', { stream, from: last + 1, to: seq - 1 });
