@@ -189,6 +189,28 @@ describe('loading', () => {
     };
     expect(delivery({ storage, maxMessages: 2 }).pending.map((message) => message.id)).toEqual(['abc.0', 'abc.1']);
   });
+
+  it('writes back what it kept, once, and nothing when it found nothing', async () => {
+    const storage = memoryOutbox();
+    storage.saved = { key: 'abc', next: 1, items: [['abc.0', 'a'], 'corrupt', ['abc.4', 'b']] as never };
+    const save = vi.spyOn(storage, 'save');
+    delivery({ storage });
+    await saved();
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(storage.saved).toEqual({
+      key: 'abc',
+      next: 5,
+      items: [
+        ['abc.0', 'a'],
+        ['abc.4', 'b'],
+      ],
+    });
+    const empty = memoryOutbox();
+    const none = vi.spyOn(empty, 'save');
+    delivery({ storage: empty });
+    await saved();
+    expect(none).not.toHaveBeenCalled();
+  });
 });
 
 describe('reload', () => {

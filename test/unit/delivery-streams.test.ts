@@ -206,6 +206,8 @@ describe('default wire readers', () => {
       '{"stream":"a',
       '{"stream":"a","seq":1e400}',
       '{"stream":"a","seq":90071992547409930}',
+      '{"stream":"a","seq":9007199254740992}',
+      '{"stream":"a","seq":,"data":1}',
       new ArrayBuffer(8),
       undefined,
     ]) {

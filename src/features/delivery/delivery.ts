@@ -7,7 +7,7 @@ import { byteSize, type SendData } from '../../core/queue';
 import { safely } from '../../core/surface';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
-import { readOutbox } from './storage';
+import { type OutboxStorage, readOutbox, type SavedOutbox } from './storage';
 
 /** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
 export type MessageState = 'queued' | 'sent' | 'acked' | 'dropped';
@@ -79,11 +79,11 @@ export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Fea
 interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
   frame: SendData;
-  bytes: number;
-  // Resends for want of an ack, when it last went out, and its promise's settlers.
+  size: number;
+  // Resends for want of an ack, when it last went out, and its promise's resolve and reject.
   tries: number;
   at: number;
-  settle?: [resolve: () => void, reject: (error: DeliveryError) => void];
+  done: ((error?: DeliveryError) => void)[];
 }
 
 /**
@@ -96,7 +96,7 @@ interface Entry<T> extends Pending<T> {
  * await chat.deliver({ text: 'hello' });
  */
 export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Delivery<T> {
-  const { storage, wrap, ackOf, position, resume, maxMessages, maxBytes, maxStreams, ackTimeout, maxResends } =
+  const { maxMessages, maxBytes, maxStreams, ackTimeout, maxResends, storage, wrap, ackOf, position, resume } =
     deliverySettings(options);
   const items: Entry<T>[] = [];
   const subscriptions = new Map<string, SendData>();
@@ -108,53 +108,70 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   let next = 0;
   // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
   let deadline = Infinity;
+  let saving = false;
 
   // The app's listeners run inside the client's steps (a message, an open): one that throws is
   // reported as uncaught, and the step (the message it was about) goes on.
-  const emit = <E extends keyof DeliveryEvents>(type: E, ...args: DeliveryEvents[E]) =>
-    safely(self.emit as (...args: unknown[]) => void, self, [type, ...args]);
+  const emit = <E extends keyof DeliveryEvents>(...args: [E, ...DeliveryEvents[E]]) =>
+    safely(self.emit as (...args: unknown[]) => void, self, args);
+
+  const send = (data?: SendData) => data !== undefined && host?.transmit(data);
 
   // Saves once per burst of changes, after the current task's synchronous code (before the page
-  // can go away): a thousand messages sent offline are one write, not a thousand.
-  let saving = false;
+  // can go away): a thousand messages sent offline are one write, not a thousand. A store that
+  // throws or rejects leaves the outbox in memory only.
   const save = () => {
-    if (saving) return;
+    if (saving || !storage) return;
     saving = true;
-    // A store that throws or rejects leaves the outbox in memory only.
     Promise.resolve()
       .then(() => {
         saving = false;
-        return storage.save({ key, next, items: items.map(({ id, data }) => [id, data]) });
+        return (storage as OutboxStorage).save({ key, next, items: items.map((entry) => [entry.id, entry.data]) });
       })
       .catch(() => {});
   };
 
-  // Appends a message if it fits in the bounds.
-  const add = (id: string, data: T): Entry<T> | undefined => {
+  // Takes a message in, and sends it if the connection is open; what does not fit in the bounds is
+  // dropped at once (`overflow`), nothing already waiting is evicted.
+  const add = (id: string, data: T): Sending => {
     const frame = wrap(data, id);
-    const size = byteSize(frame);
-    if (items.length < maxMessages && bytes + size <= maxBytes) {
-      bytes += size;
-      return items[items.push({ id, data, state: 'queued', frame, bytes: size, tries: 0, at: 0 }) - 1];
+    const entry = { id, data, state: 'queued', frame, size: byteSize(frame), tries: 0, at: 0 } as Entry<T>;
+    const sending = Object.assign(
+      new Promise<void>((...settlers) => {
+        entry.done = settlers as Entry<T>['done'];
+      }),
+      { id },
+    );
+    sending.catch(() => {});
+    bytes += entry.size;
+    items.push(entry);
+    if (items.length > maxMessages || bytes > maxBytes) settle(entry, 'overflow');
+    else {
+      save();
+      emit('state', id, 'queued');
+      transmit(entry);
     }
+    return sending;
   };
 
   // Settles a message and takes it out: acked, or dropped for `reason`. Once: a listener may have
   // settled it already (close() from a `state` listener during close()).
-  const settle = (entry: Entry<T>, reason?: DeliveryError['reason']) => {
-    const index = items.indexOf(entry);
+  const settle = (entry: Entry<T> | undefined, reason?: DeliveryError['reason']) => {
+    const index = items.indexOf(entry as Entry<T>);
     if (index < 0) return;
-    bytes -= items.splice(index, 1)[0].bytes;
-    const error = reason && new DeliveryError(reason, entry.id);
-    if (error) entry.settle?.[1](error);
-    else entry.settle?.[0]();
-    emit('state', entry.id, error ? 'dropped' : 'acked', error);
+    items.splice(index, 1);
+    bytes -= (entry as Entry<T>).size;
+    const { id } = entry as Entry<T>;
+    const error = reason && new DeliveryError(reason, id);
+    (entry as Entry<T>).done[error ? 1 : 0](error);
+    save();
+    emit('state', id, error ? 'dropped' : 'acked', error);
   };
 
   const transmit = (entry: Entry<T>) => {
-    if (!host?.transmit(entry.frame)) return;
+    if (!send(entry.frame)) return;
     entry.state = 'sent';
-    entry.at = host.now();
+    entry.at = (host as FeatureHost).now();
     emit('state', entry.id, 'sent');
     arm(entry.at + ackTimeout);
   };
@@ -162,22 +179,21 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // One timer for the earliest sent message without an ack, while resends by time are on: a
   // connection timer of the client's, so a lost connection ends it and the next open resends all.
   const arm = (at: number) => {
-    if (!ackTimeout || at >= deadline || !host) return;
+    if (!ackTimeout || at >= deadline) return;
     deadline = at;
-    host.arm('delivery', expire, at - host.now());
+    (host as FeatureHost).arm('delivery', expire, at - (host as FeatureHost).now());
   };
 
   // What waited `ackTimeout` goes again, or is dropped after `maxResends`; the rest arm the timer.
   const expire = () => {
     deadline = Infinity;
     const now = (host as FeatureHost).now();
-    for (const entry of items.slice()) {
+    for (const entry of [...items]) {
       if (entry.state !== 'sent') continue;
       if (now - entry.at < ackTimeout) arm(entry.at + ackTimeout);
       else if (entry.tries++ < maxResends) transmit(entry);
       else settle(entry, 'timeout');
     }
-    save();
   };
 
   const self = Object.assign(new EventEmitter<DeliveryEvents>(), {
@@ -188,36 +204,22 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     deliver(data: T): Sending {
       // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
       const random = host?.random ?? Math.random;
-      if (!key) for (let index = 0; index < 10; index++) key += ((random() * 36) | 0).toString(36);
-      const id = `${key}.${(next++).toString(36)}`;
-      const entry = add(id, data);
-      const error = entry ? undefined : new DeliveryError('overflow', id);
-      let settlers: Entry<T>['settle'];
-      const sending = new Promise<void>((resolve, reject) => {
-        settlers = [resolve, reject];
-      });
-      if (entry) entry.settle = settlers;
-      else settlers?.[1](error as DeliveryError);
-      sending.catch(() => {});
-      save();
-      emit('state', id, error ? 'dropped' : 'queued', error);
-      if (entry) transmit(entry);
-      return Object.assign(sending, { id });
+      if (!key) while (key.length < 10) key += ((random() * 36) | 0).toString(36);
+      return add(`${key}.${(next++).toString(36)}`, data);
     },
 
     close() {
-      for (const entry of items.slice()) settle(entry, 'closed');
-      save();
+      for (const entry of [...items]) settle(entry, 'closed');
     },
 
     subscribe(name: string, message: SendData) {
       subscriptions.set(name, message);
-      host?.transmit(message);
+      send(message);
     },
 
     unsubscribe(name: string, message?: SendData) {
       subscriptions.delete(name);
-      if (message !== undefined) host?.transmit(message);
+      send(message);
     },
 
     attach(to: FeatureHost) {
@@ -230,10 +232,9 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
 
     open() {
       deadline = Infinity;
-      const message = streams.size ? resume(Object.fromEntries(streams)) : undefined;
-      if (message !== undefined) host?.transmit(message);
-      for (const subscription of subscriptions.values()) host?.transmit(subscription);
-      for (const entry of items.slice()) transmit(entry);
+      if (streams.size) send(resume(Object.fromEntries(streams)));
+      for (const message of subscriptions.values()) send(message);
+      for (const entry of [...items]) transmit(entry);
     },
 
     message(event: MessageEvent): boolean {
@@ -245,11 +246,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
         acked = ackOf(data, event);
       } catch {}
       if (acked !== undefined) {
-        for (const id of typeof acked === 'string' ? [acked] : acked) {
-          const entry = items.find((entry) => entry.id === id);
-          if (entry) settle(entry);
-        }
-        save();
+        for (const id of ([] as string[]).concat(acked)) settle(items.find((entry) => entry.id === id));
         return true;
       }
       try {
@@ -257,13 +254,12 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       } catch {}
       if (!at) return false;
       const { stream, seq } = at;
-      let last = streams.get(stream);
-      if (last === undefined) {
-        // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
-        // the map and the resume message without end); its messages go through as they are.
-        if (streams.size >= maxStreams) return false;
-        last = seq - 1;
-      }
+      const last = streams.get(stream) as number;
+      // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
+      // the map and the resume message without end); its messages go through as they are.
+      if (last === undefined && streams.size >= maxStreams) return false;
+      // A stream's first message (no last seq) is neither a duplicate nor after a gap: a number
+      // compared with undefined, or with undefined + 1 (NaN), is never smaller or greater.
       if (seq <= last) return !!++stats.duplicates;
       streams.set(stream, seq);
       if (seq > last + 1) {
@@ -274,19 +270,18 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     },
   });
 
-  let saved: unknown;
+  // A store that throws is taken as empty; what no longer fits (smaller bounds than when saved),
+  // or no longer wraps, is left out.
+  let outbox: SavedOutbox | undefined;
   try {
-    saved = storage.load();
+    outbox = readOutbox(storage?.load());
   } catch {}
-  const outbox = readOutbox(saved);
   if (outbox) {
     ({ key, next } = outbox);
-    // What no longer fits (smaller bounds than when saved), or no longer wraps, is left out.
-    for (const [id, data] of outbox.items) {
+    for (const [id, data] of outbox.items)
       try {
         add(id, data as T);
       } catch {}
-    }
   }
   return self;
 }

@@ -4,7 +4,7 @@ import { dev } from '../../core/dev';
 import { checkRules, count, delay, type Rule } from '../../core/options';
 import type { SendData } from '../../core/queue';
 import { jsonAck, jsonPosition, jsonResume, jsonWrap, type StreamPosition } from './envelope';
-import { memoryOutbox, type OutboxStorage } from './storage';
+import type { OutboxStorage } from './storage';
 
 /** Options of {@link delivery}. Every one is optional; the defaults speak docs/delivery-protocol.md. */
 export interface DeliveryOptions<T = unknown> {
@@ -42,7 +42,7 @@ export interface DeliveryOptions<T = unknown> {
   /**
    * Where the outbox is kept between page loads; see {@link OutboxStorage} and
    * `localStorageOutbox()`.
-   * @default memoryOutbox() (this instance only)
+   * @default none: the outbox lives in this instance only, as in a `memoryOutbox()` of its own
    */
   storage?: OutboxStorage;
   /**
@@ -73,7 +73,7 @@ export interface DeliveryOptions<T = unknown> {
   resume?: (positions: Record<string, number>) => SendData | undefined;
 }
 
-/** The defaults of {@link DeliveryOptions}, in one object (`storage` is made per instance). */
+/** The defaults of {@link DeliveryOptions}, in one object (`storage` has none). */
 export const deliveryDefaults = {
   maxMessages: 1000,
   maxBytes: 1_048_576,
@@ -87,7 +87,7 @@ export const deliveryDefaults = {
 };
 
 /** The options with every default filled in. */
-export type DeliverySettings<T> = Required<DeliveryOptions<T>>;
+export type DeliverySettings<T> = Required<Omit<DeliveryOptions<T>, 'storage'>> & Pick<DeliveryOptions<T>, 'storage'>;
 
 const callable: Rule = [(value) => typeof value === 'function', dev ? 'a function' : ''];
 
@@ -99,7 +99,8 @@ const rules: Record<keyof DeliveryOptions, Rule> = {
   ackTimeout: delay,
   maxResends: count,
   storage: [
-    (value: OutboxStorage) => typeof value?.load === 'function' && typeof value.save === 'function',
+    (value?: OutboxStorage) =>
+      value === undefined || (typeof value?.load === 'function' && typeof value.save === 'function'),
     dev ? 'an object with load() and save()' : '',
   ],
   wrap: callable,
@@ -113,9 +114,11 @@ const rules: Record<keyof DeliveryOptions, Rule> = {
  * @throws InvalidArgumentError naming the option.
  */
 export function deliverySettings<T>(options: DeliveryOptions<T>): DeliverySettings<T> {
-  const settings = { ...deliveryDefaults, storage: memoryOutbox() } as DeliverySettings<T>;
-  for (const [name, value] of Object.entries(options))
-    if (value !== undefined) Object.assign(settings, { [name]: value });
+  const settings: Record<string, unknown> = { ...deliveryDefaults };
+  for (const name in rules) {
+    const value = options[name as keyof DeliveryOptions];
+    if (value !== undefined) settings[name] = value;
+  }
   checkRules(settings, rules);
-  return settings;
+  return settings as DeliverySettings<T>;
 }

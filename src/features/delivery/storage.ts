@@ -10,9 +10,9 @@ export interface SavedOutbox {
 
 /**
  * Keeps the outbox. `load()` is called once, synchronously, when the feature is made; `save()`
- * with a new object after changes (a message, an ack, a drop), once per burst: in a microtask after
- * the code that made them. It may return a promise (not awaited; its failure is ignored, as is a
- * throw: the outbox then lives in memory only). What `load()` returns is checked, so a
+ * with a new object after changes (a message, an ack, a drop; what a load kept), once per burst:
+ * in a microtask after the code that made them. It may return a promise (not awaited; its failure
+ * is ignored, as is a throw: the outbox then lives in memory only). What `load()` returns is checked, so a
  * store may hand back anything, corrupt or foreign data included. For an asynchronous store
  * (IndexedDB), read it before making the feature and return that value from `load()`.
  */
@@ -74,15 +74,17 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
  * string id (others are left out); undefined if the key or counter is not usable.
  */
 export function readOutbox(value: unknown): SavedOutbox | undefined {
-  const { key, next, items } = (value ?? {}) as SavedOutbox;
+  let { key, next, items } = (value ?? {}) as SavedOutbox;
   if (typeof key !== 'string' || !/^[\w-]{1,32}$/.test(key) || !Number.isSafeInteger(next) || next < 0) return;
-  const outbox: SavedOutbox = { key, next, items: [] };
-  for (const item of Array.isArray(items) ? items : []) {
-    if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
-    outbox.items.push(item as SavedOutbox['items'][0]);
-    // Past every id under the key, so a new message never reuses one (the server would drop it).
-    if (item[0].startsWith(`${key}.`))
-      outbox.next = Math.max(outbox.next, parseInt(item[0].slice(key.length + 1), 36) + 1 || 0);
+  // `concat` takes what is not an array as one item, left out as any other that is not a pair.
+  items = ([] as unknown[])
+    .concat(items)
+    .filter((item) => Array.isArray(item) && typeof item[0] === 'string') as SavedOutbox['items'];
+  // Past every id under the key (which has no dot), so a new message never reuses one (the server
+  // would drop it).
+  for (const [id] of items) {
+    const [prefix, counter] = id.split('.');
+    if (prefix === key) next = Math.max(next, parseInt(counter as string, 36) + 1 || 0);
   }
-  return outbox;
+  return { key, next, items };
 }
