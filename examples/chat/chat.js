@@ -28,7 +28,8 @@
   };
 
   // One outbox per tab, kept across its reloads: its name lives in sessionStorage (per tab), the outbox in
-  // localStorage. Tabs sharing an outbox would overwrite each other's and send under the same ids.
+  // localStorage. Tabs sharing an outbox would overwrite each other's (a duplicated tab copies sessionStorage,
+  // and so the name: its messages still get ids of their own, but a reload finds the last writer's outbox).
   const tab = sessionStorage.getItem('chat.tab') ?? Math.random().toString(36).slice(2, 10);
   sessionStorage.setItem('chat.tab', tab);
   const outboxName = `chat.outbox.${tab}`;

@@ -33,7 +33,7 @@ function fakeStorage(initial: Record<string, string> = {}) {
 }
 
 describe('saving', () => {
-  it('saves the key, the counter and the pending messages after every change', async () => {
+  it('saves the counter and the pending messages after every change', async () => {
     const storage = memoryOutbox();
     const feature = delivery({ storage });
     const link = hostFor(feature);
@@ -42,7 +42,6 @@ describe('saving', () => {
     const b = feature.deliver({ text: 'b' }).id;
     await saved();
     expect(storage.saved).toEqual({
-      key: 'iiiiiiiiii',
       next: 2,
       items: [
         [a, { text: 'a' }],
@@ -54,7 +53,7 @@ describe('saving', () => {
     expect(storage.saved?.items).toEqual([[b, { text: 'b' }]]);
     feature.close();
     await saved();
-    expect(storage.saved).toEqual({ key: 'iiiiiiiiii', next: 2, items: [] });
+    expect(storage.saved).toEqual({ next: 2, items: [] });
   });
 
   it('writes a burst of changes once', async () => {
@@ -68,7 +67,7 @@ describe('saving', () => {
     expect(storage.saved?.items).toHaveLength(100);
   });
 
-  it('keeps the key and counter once the outbox is empty, so ids never repeat', async () => {
+  it('keeps the counter once the outbox is empty, so a page that draws the same key never repeats an id', async () => {
     const storage = memoryOutbox();
     const first = delivery({ storage });
     hostFor(first).open();
@@ -76,6 +75,7 @@ describe('saving', () => {
     first.close();
     await saved();
     const second = delivery({ storage });
+    hostFor(second);
     expect(second.deliver('b').id).toBe('iiiiiiiiii.1');
   });
 
@@ -110,7 +110,6 @@ describe('saving', () => {
 describe('loading', () => {
   it('reads back what it saved', () => {
     const saved = {
-      key: 'abc',
       next: 5,
       items: [
         ['abc.3', 1],
@@ -120,7 +119,7 @@ describe('loading', () => {
     expect(readOutbox(JSON.parse(JSON.stringify(saved)))).toEqual(saved);
   });
 
-  it('refuses what has no usable key or counter, and never throws', () => {
+  it('refuses what has no usable counter, and never throws', () => {
     for (const value of [
       undefined,
       null,
@@ -128,38 +127,41 @@ describe('loading', () => {
       42,
       [],
       {},
-      { key: 5, next: 0, items: [] },
-      { key: '', next: 0, items: [] },
-      { key: 'a b', next: 0, items: [] },
-      { key: 'x'.repeat(33), next: 0, items: [] },
-      { key: 'abc', next: -1, items: [] },
-      { key: 'abc', next: 1.5, items: [] },
-      { key: 'abc', next: '3', items: [] },
+      { items: [] },
+      { next: -1, items: [] },
+      { next: 1.5, items: [] },
+      { next: '3', items: [] },
+      { next: 2 ** 53, items: [] },
     ]) {
       expect(readOutbox(value)).toBeUndefined();
     }
   });
 
-  it('leaves out items that are not [id, data], and counts past every kept id under its key', () => {
+  it('leaves out items that are not [id, data], and counts past every kept id', () => {
     const value = {
-      key: 'abc',
       next: 1,
       items: [['abc.z', 'kept'], 'junk', null, [7, 'x'], ['other.zz', 'kept'], ['abc.1', 'kept too'], {}],
     };
     expect(readOutbox(value)).toEqual({
-      key: 'abc',
-      next: 36,
+      next: 1296,
       items: [
         ['abc.z', 'kept'],
         ['other.zz', 'kept'],
         ['abc.1', 'kept too'],
       ],
     });
-    expect(readOutbox({ key: 'abc', next: 0, items: 'nope' })).toEqual({ key: 'abc', next: 0, items: [] });
+    expect(readOutbox({ next: 0, items: 'nope' })).toEqual({ next: 0, items: [] });
+    // A counter past what a number holds exactly, or none at all, moves nothing.
+    const odd = [
+      ['k.zzzzzzzzzzzzzzzz', 1],
+      ['no-dot', 2],
+      ['k.', 3],
+    ];
+    expect(readOutbox({ next: 4, items: odd })).toEqual({ next: 4, items: odd });
   });
 
   it('starts afresh on corrupt Web Storage data', () => {
-    for (const stored of ['{not json', '"text"', 'null', '{"key":"abc","next":2,"items":[["abc.1"']) {
+    for (const stored of ['{not json', '"text"', 'null', '{"next":2,"items":[["abc.1"']) {
       const storage = fakeStorage({ outbox: stored });
       const feature = delivery({ storage: localStorageOutbox('outbox', storage) });
       expect(feature.pending).toEqual([]);
@@ -168,18 +170,17 @@ describe('loading', () => {
     }
   });
 
-  it('goes on with the stored key and counter, whatever their length', () => {
+  it('goes on with the stored counter under a key of its own', () => {
     const storage = memoryOutbox();
-    storage.saved = { key: 'abc', next: 7, items: [['abc.5', 'a']] };
+    storage.saved = { next: 7, items: [['abc.5', 'a']] };
     const feature = delivery({ storage });
     hostFor(feature);
-    expect(feature.deliver('b').id).toBe('abc.7');
+    expect(feature.deliver('b').id).toBe('iiiiiiiiii.7');
   });
 
   it('loads no more than the bounds allow', () => {
     const storage = memoryOutbox();
     storage.saved = {
-      key: 'abc',
       next: 3,
       items: [
         ['abc.0', 'a'],
@@ -192,13 +193,12 @@ describe('loading', () => {
 
   it('writes back what it kept, once, and nothing when it found nothing', async () => {
     const storage = memoryOutbox();
-    storage.saved = { key: 'abc', next: 1, items: [['abc.0', 'a'], 'corrupt', ['abc.4', 'b']] as never };
+    storage.saved = { next: 1, items: [['abc.0', 'a'], 'corrupt', ['abc.4', 'b']] as never };
     const save = vi.spyOn(storage, 'save');
     delivery({ storage });
     await saved();
     expect(save).toHaveBeenCalledTimes(1);
     expect(storage.saved).toEqual({
-      key: 'abc',
       next: 5,
       items: [
         ['abc.0', 'a'],

@@ -126,7 +126,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     Promise.resolve()
       .then(() => {
         saving = false;
-        return (storage as OutboxStorage).save({ key, next, items: items.map((entry) => [entry.id, entry.data]) });
+        return (storage as OutboxStorage).save({ next, items: items.map((entry) => [entry.id, entry.data]) });
       })
       .catch(() => {});
   };
@@ -202,7 +202,10 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     stats,
 
     deliver(data: T): Sending {
-      // A new id: the key (made once, kept with the outbox), a dot, the counter in base 36.
+      // A new id: this page's key, a dot, the counter in base 36. The key is drawn at the page's
+      // first message and never taken from storage: another page (a duplicated tab) may have
+      // loaded the same outbox, and two pages counting under one key would give two messages one
+      // id, of which the server would drop the second as a resend. The counter carries over.
       const random = host?.random ?? Math.random;
       if (!key) while (key.length < 10) key += ((random() * 36) | 0).toString(36);
       return add(`${key}.${(next++).toString(36)}`, data);
@@ -277,7 +280,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     outbox = readOutbox(storage?.load());
   } catch {}
   if (outbox) {
-    ({ key, next } = outbox);
+    next = outbox.next;
     for (const [id, data] of outbox.items)
       try {
         add(id, data as T);

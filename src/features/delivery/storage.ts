@@ -1,9 +1,8 @@
 // Where the outbox is kept between page loads: the storage interface, an in-memory store, a Web
 // Storage adapter, and the check that makes whatever was stored safe to use.
 
-/** What the outbox saves: its id key, its next counter, and each pending message as `[id, data]`. */
+/** What the outbox saves: its next counter, and each pending message as `[id, data]`. */
 export interface SavedOutbox {
-  key: string;
   next: number;
   items: [id: string, data: unknown][];
 }
@@ -69,22 +68,22 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
 }
 
 /**
- * What of `value` is a usable saved outbox: a key of 1 to 32 letters, digits, `_` or `-`, a
- * counter (moved past every kept id under the key), and the items that are `[id, data]` with a
- * string id (others are left out); undefined if the key or counter is not usable.
+ * What of `value` is a usable saved outbox: a counter (moved past every kept id's), and the items
+ * that are `[id, data]` with a string id (others are left out); undefined if the counter is not usable.
  */
 export function readOutbox(value: unknown): SavedOutbox | undefined {
-  let { key, next, items } = (value ?? {}) as SavedOutbox;
-  if (typeof key !== 'string' || !/^[\w-]{1,32}$/.test(key) || !Number.isSafeInteger(next) || next < 0) return;
+  let { next, items } = (value ?? {}) as SavedOutbox;
+  if (!Number.isSafeInteger(next) || next < 0) return;
   // `concat` takes what is not an array as one item, left out as any other that is not a pair.
   items = ([] as unknown[])
     .concat(items)
     .filter((item) => Array.isArray(item) && typeof item[0] === 'string') as SavedOutbox['items'];
-  // Past every id under the key (which has no dot), so a new message never reuses one (the server
-  // would drop it).
+  // Past every kept id's counter (after its last dot), so a page that draws the same key never
+  // reuses an id (the server would drop the message as a resend). A counter too large to count
+  // on exactly is no counter.
   for (const [id] of items) {
-    const [prefix, counter] = id.split('.');
-    if (prefix === key) next = Math.max(next, parseInt(counter as string, 36) + 1 || 0);
+    const counter = parseInt(/\.([\da-z]+)$/.exec(id)?.[1] ?? '', 36);
+    if (Number.isSafeInteger(counter + 1)) next = Math.max(next, counter + 1);
   }
-  return { key, next, items };
+  return { next, items };
 }
