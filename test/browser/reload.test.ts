@@ -118,12 +118,18 @@ describeInEngines('the chat outbox across a reload', (t) => {
         const outbox = await storedOutbox(page);
         expect(outbox.map((item) => item.text)).toEqual(texts);
 
-        // Reloaded while offline: the page cannot load (its files are no-cache), so the old page and
-        // its client are gone, leaving only what localStorage holds.
+        // Reloaded while offline: the page cannot load (its files are no-cache), so the old page goes
+        // away, leaving only what localStorage holds. Not at once, though: Chromium lifts its offline
+        // emulation from the old page as soon as the navigation fails (`online` fires there, and its
+        // sockets connect), and that page runs on for another 100-400 ms until it is unloaded. Its
+        // client reconnects meanwhile and may deliver part of the outbox, or all of it, before the new
+        // page loads it. So the old page's one backend (a, in the direct mode) is down by then, and
+        // the new page finds backend b through discovery.
+        await demo.control.kill('a');
         await page.goto(url).catch(() => {});
         expect(await isChat(page)).toBe(false);
         await setOffline(false);
-        await page.goto(url);
+        await page.goto(`${url}?mode=discovery`);
 
         // The new page shows what waited, in its room, and sends it on its first connection. That
         // connection may first wait out the backoff and the browser's own delay after the failed
