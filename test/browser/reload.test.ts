@@ -79,12 +79,6 @@ describeInEngines('the chat outbox across a reload', (t) => {
       const url = `${demo.url}/examples/chat/`;
       const watcher = await watchRoom(demo);
       try {
-        // A retry starts from empty storage: no outbox or tab id left by an earlier attempt.
-        await page.goto(url);
-        await page.evaluate(() => {
-          localStorage.clear();
-          sessionStorage.clear();
-        });
         const before = handedOver(demo);
         await page.goto(url);
         await waitForBadge(page, 'open');
@@ -131,13 +125,10 @@ describeInEngines('the chat outbox across a reload', (t) => {
         await setOffline(false);
         await page.goto(`${url}?mode=discovery`);
 
-        // The new page shows what waited, in its room, and sends it on its first connection. That
-        // connection may first wait out the backoff and the browser's own delay after the failed
-        // attempts of the outage (20 s: under a loaded CI machine 10 s was once not enough).
+        // The new page shows what waited, in its room, and sends it on its first connection.
         await page.waitForFunction(
           (count) => document.querySelectorAll('#messages li[data-phase="acked"]').length === count,
           count,
-          20_000,
         );
         await until(() => watcher.ids.length >= count, 5000, `${count} messages published to the room`);
         expect(watcher.ids).toEqual(outbox.map((item) => item.id));
@@ -149,9 +140,5 @@ describeInEngines('the chat outbox across a reload', (t) => {
         watcher.close();
       }
     },
-    // In Chromium, within the full browser suite, the reloaded page's first connection sometimes
-    // does not come within 20 s (2 of 4 suite runs; never when this file runs alone or with the
-    // example and liveness files); not understood yet. One retry, from empty storage.
-    { retry: 1 },
   );
 });
