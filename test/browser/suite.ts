@@ -106,14 +106,8 @@ export function describeInEngines(name: string, body: (t: BrowserTest) => void):
  * `it`, for a test that needs `feature`: skipped in an engine that lacks it, and there the test's
  * name says why.
  */
-export function itWith(
-  t: BrowserTest,
-  feature: Feature,
-  name: string,
-  fn: TestFunction,
-  options: { retry?: number } = {},
-): void {
+export function itWith(t: BrowserTest, feature: Feature, name: string, fn: TestFunction): void {
   const missing = t.engine.lacks[feature];
   if (missing) it.skip(`${name} (not in ${t.engine.title}: ${missing})`, fn);
-  else it(name, options, fn);
+  else it(name, fn);
 }
