@@ -120,6 +120,12 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
     const subscription: Subscription = { lastSeq: after ?? 0, unlisten: () => {} };
     subscriptions.set(stream, subscription);
     if (after !== undefined) for (const message of hub.replay(stream, after)) sendStream(subscription, message);
+    else if (hub.lastSeq(stream) > 0) {
+      // No position to resume from: the head says where the stream stands, so a connection lost
+      // before its next message resumes from here instead of missing what came meanwhile.
+      subscription.lastSeq = hub.lastSeq(stream);
+      send(JSON.stringify({ stream, seq: subscription.lastSeq }));
+    }
     if (detached) return; // the replay overflowed a slow client
     subscription.unlisten = hub.listen(stream, (message) => sendStream(subscription, message));
   }

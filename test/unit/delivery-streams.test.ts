@@ -186,13 +186,30 @@ describe('stream positions', () => {
 describe('default wire readers', () => {
   it('reads the common stream frame without parsing it', () => {
     expect({ ...jsonPosition('{"stream":"prices","seq":41,"data":{"p":1}}') }).toEqual({ stream: 'prices', seq: 41 });
-    expect({ ...jsonPosition('{"stream":"room:lobby","seq":0}') }).toEqual({ stream: 'room:lobby', seq: 0 });
+    expect({ ...jsonPosition('{"stream":"room:lobby","seq":0,"data":null}') }).toEqual({
+      stream: 'room:lobby',
+      seq: 0,
+    });
+  });
+
+  it('reads a head: a stream and seq with nothing after them', () => {
+    expect({ ...jsonPosition('{"stream":"room:lobby","seq":7}') }).toEqual({
+      stream: 'room:lobby',
+      seq: 7,
+      head: true,
+    });
+    expect({ ...jsonPosition('{"stream":"a\\"b","seq":3}') }).toEqual({ stream: 'a"b', seq: 3, head: true });
+    expect({ ...jsonPosition('{"seq":3,"stream":"a"}') }).toEqual({});
+    expect({ ...jsonPosition('{"stream":"a","x":1,"seq":3}') }).toEqual({ stream: 'a', seq: 3 });
   });
 
   it('parses the unusual: escapes, another field order after the stream, big numbers', () => {
-    expect({ ...jsonPosition('{"stream":"a\\"b","seq":3}') }).toEqual({ stream: 'a"b', seq: 3 });
+    expect({ ...jsonPosition('{"stream":"a\\"b","seq":3,"data":0}') }).toEqual({ stream: 'a"b', seq: 3 });
     expect({ ...jsonPosition('{"stream":"a","data":1,"seq":3}') }).toEqual({ stream: 'a', seq: 3 });
-    expect({ ...jsonPosition('{"stream":"a","seq":9007199254740991}') }).toEqual({ stream: 'a', seq: 2 ** 53 - 1 });
+    expect({ ...jsonPosition('{"stream":"a","seq":9007199254740991,"data":1}') }).toEqual({
+      stream: 'a',
+      seq: 2 ** 53 - 1,
+    });
   });
 
   it('reads nothing from other frames, and never throws', () => {

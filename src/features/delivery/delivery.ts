@@ -256,11 +256,14 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
         at = position(data, event);
       } catch {}
       if (!at) return false;
-      const { stream, seq } = at;
+      const { stream, seq, head } = at;
       const last = streams.get(stream) as number;
       // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
       // the map and the resume message without end); its messages go through as they are.
-      if (last === undefined && streams.size >= maxStreams) return false;
+      if (last === undefined && streams.size >= maxStreams) return !!head;
+      // A head only says where a stream stands, when subscribed to with no position: the start,
+      // so a connection lost before the stream's next message resumes from there.
+      if (head) return last !== undefined || !!streams.set(stream, seq);
       // A stream's first message (no last seq) is neither a duplicate nor after a gap: a number
       // compared with undefined, or with undefined + 1 (NaN), is never smaller or greater.
       if (seq <= last) return !!++stats.duplicates;

@@ -7,6 +7,12 @@ import type { SendData } from '../../core/queue';
 export interface StreamPosition {
   stream: string;
   seq: number;
+  /**
+   * The frame only says where the stream stands (the server's answer to a subscription it has no
+   * position to resume from) and carries nothing for the app: it sets the stream's start, if the
+   * client has none, and is not emitted.
+   */
+  head?: true;
 }
 
 /**
@@ -34,8 +40,8 @@ export function jsonAck(data: unknown): string | string[] | undefined {
 }
 
 /**
- * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`; undefined
- * for any other frame. The common form is read without parsing: the name up to the next quote
+ * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`, or of a
+ * head, `{"stream":"prices","seq":41}` (no data: `head` is set); undefined for any other frame. The common form is read without parsing: the name up to the next quote
  * (no escape in it), then the digits that end the field; anything else after the `{"stream":"`
  * prefix (an escape, another field order, a number in another form) is parsed.
  */
@@ -48,9 +54,15 @@ export function jsonPosition(data: unknown): StreamPosition | undefined {
   let code = data.charCodeAt(index);
   // Exact while the value is a safe integer (every step is below it), which is checked below.
   for (; code > 47 && code < 58; code = data.charCodeAt(++index)) seq = seq * 10 + (code - 48);
-  if (stream.includes('\\') || !data.startsWith('","seq":', end) || index === end + 8 || (code !== 44 && code !== 125))
-    ({ stream, seq } = parse(data) ?? {});
-  if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0) return { stream, seq };
+  // `}` right after the seq: a head, which has no data.
+  let head = code === 125;
+  if (stream.includes('\\') || !data.startsWith('","seq":', end) || index === end + 8 || (code !== 44 && !head)) {
+    const frame = parse(data) ?? {};
+    ({ stream, seq } = frame);
+    head = Object.keys(frame).length < 3;
+  }
+  if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0)
+    return head ? { stream, seq, head } : { stream, seq };
 }
 
 /** Builds the protocol's resume message, `{"resume":{"prices":41}}`, from the last seq of each stream. */

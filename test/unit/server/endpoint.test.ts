@@ -221,17 +221,28 @@ describe('deliveryEndpoint', () => {
     expect(seqs()).toEqual([7, 8, 9, 10]);
   });
 
-  it('should go live without replay for a stream missing from the resume, and stop on unsubscribe', async () => {
+  it('should send the head and go live, without replay, for a stream missing from the resume, and stop on unsubscribe', async () => {
     const { socket, publish, seqs, settle, connection } = await setup();
     publish('prices', 1);
     socket.receive('{"subscribe":"prices"}');
     await settle();
+    // The head: where the stream stands, with no data, so the client can resume from there.
+    expect(socket.sent.at(-1)).toBe('{"stream":"prices","seq":1}');
     publish('prices', 2);
     expect(connection.subscriptions).toEqual(new Map([['prices', 2]]));
     socket.receive('{"unsubscribe":"prices"}');
     await settle();
     publish('prices', 3);
-    expect(seqs()).toEqual([2]);
+    expect(seqs()).toEqual([1, 2]);
+  });
+
+  it('should send no head for a stream it holds nothing of', async () => {
+    const { socket, publish, seqs, settle } = await setup();
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('prices', 1);
+    expect(seqs()).toEqual([1]);
+    expect(JSON.parse(socket.sent.at(-1) as string)).toHaveProperty('data');
   });
 
   it('should resume from the last seq sent when a stream is subscribed again on the same socket', async () => {
