@@ -116,16 +116,14 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
       return invalid(`more than ${limits.maxSubscriptions} subscriptions`);
     if (options.canSubscribe && !options.canSubscribe(stream)) return invalid(`subscription to ${stream} refused`);
     const after = positions.get(stream);
-    // Replay and listen in the same turn: no message can arrive in between.
-    const subscription: Subscription = { lastSeq: after ?? 0, unlisten: () => {} };
+    // With no position to resume from, the stream goes on from where it stands (its head).
+    const subscription: Subscription = { lastSeq: after ?? hub.lastSeq(stream), unlisten: () => {} };
     subscriptions.set(stream, subscription);
+    // Replay and listen in the same turn: no message can arrive in between.
     if (after !== undefined) for (const message of hub.replay(stream, after)) sendStream(subscription, message);
-    else if (hub.lastSeq(stream) > 0) {
-      // No position to resume from: the head says where the stream stands, so a connection lost
-      // before its next message resumes from here instead of missing what came meanwhile.
-      subscription.lastSeq = hub.lastSeq(stream);
-      send(JSON.stringify({ stream, seq: subscription.lastSeq }));
-    }
+    // The head says where the stream stands, so a connection lost before its next message resumes
+    // from here instead of missing what came meanwhile.
+    else if (subscription.lastSeq > 0) send(JSON.stringify({ stream, seq: subscription.lastSeq }));
     if (detached) return; // the replay overflowed a slow client
     subscription.unlisten = hub.listen(stream, (message) => sendStream(subscription, message));
   }

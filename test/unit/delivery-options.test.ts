@@ -33,6 +33,7 @@ describe('options', () => {
       ['ackTimeout', Number.NaN],
       ['maxResends', '3'],
       ['storage', {}],
+      ['storage', null],
       ['wrap', 'json'],
       ['position', null],
     ] as const) {

@@ -41,9 +41,10 @@ export function jsonAck(data: unknown): string | string[] | undefined {
 
 /**
  * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`, or of a
- * head, `{"stream":"prices","seq":41}` (no data: `head` is set); undefined for any other frame. The common form is read without parsing: the name up to the next quote
- * (no escape in it), then the digits that end the field; anything else after the `{"stream":"`
- * prefix (an escape, another field order, a number in another form) is parsed.
+ * head, `{"stream":"prices","seq":41}` (no data: `head` is set); undefined for any other frame.
+ * The common form is read without parsing: the name up to the next quote (no escape in it), then
+ * the digits that end the field; anything else after the `{"stream":"` prefix (an escape, another
+ * field order, a number in another form) is parsed.
  */
 export function jsonPosition(data: unknown): StreamPosition | undefined {
   if (!starts(data, '{"stream":"')) return;

@@ -11,8 +11,8 @@ export interface SavedOutbox {
  * Keeps the outbox. `load()` is called once, synchronously, when the feature is made; `save()`
  * with a new object after changes (a message, an ack, a drop; what a load kept), once per burst:
  * in a microtask after the code that made them. It may return a promise (not awaited; its failure
- * is ignored, as is a throw: the outbox then lives in memory only). What `load()` returns is checked, so a
- * store may hand back anything, corrupt or foreign data included. For an asynchronous store
+ * is ignored, as is a throw: the outbox then lives in memory only). What `load()` returns is
+ * checked, so a store may hand back anything, corrupt or foreign data included. For an asynchronous store
  * (IndexedDB), read it before making the feature and return that value from `load()`.
  */
 export interface OutboxStorage {
