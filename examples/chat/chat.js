@@ -37,7 +37,7 @@
   let currentRoom = 'lobby';
   const joinedRooms = new Set([currentRoom]);
   const unread = new Map();
-  const messages = []; // { id, room, text, mine, phase, reason, backend, node }
+  const messages = []; // { id, room, text, author, mine, phase, reason, backend, node }
   const byId = new Map();
   let chat = null; // the current client's delivery()
   let retire = () => {};
@@ -101,7 +101,7 @@
   // ---------------------------------------------------------------------------------------------
   // Chat.
 
-  function receive(room, { id, text, backend } = {}) {
+  function receive(room, { id, text, author, backend } = {}) {
     if (typeof id !== 'string' || typeof text !== 'string') return;
     const known = byId.get(id);
     if (known) {
@@ -110,7 +110,7 @@
       setPhase(known, known.phase, known.reason);
       return;
     }
-    addMessage({ id, room, text, mine: false, phase: 'received', backend });
+    addMessage({ id, room, text, author, mine: false, phase: 'received', backend });
     if (room !== currentRoom) {
       unread.set(room, (unread.get(room) ?? 0) + 1);
       renderRooms();
@@ -123,7 +123,7 @@
     node.dataset.id = message.id;
     const meta = document.createElement('span');
     meta.className = 'meta';
-    const author = message.mine ? 'you' : `guest ${message.id.slice(0, 4)}`;
+    const author = message.mine ? 'you' : `guest ${String(message.author ?? '').slice(0, 6)}`;
     meta.textContent = `${author} · ${message.time.toLocaleTimeString()}`;
     const text = document.createElement('span');
     text.className = 'text';

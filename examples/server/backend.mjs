@@ -8,6 +8,7 @@ import {
   ControlError,
   closeServer,
   HOST,
+  identify,
   isName,
   isValidCloseCode,
   listen,
@@ -214,7 +215,7 @@ export function createBackend(name, initialPort, hub, fleet) {
     wss.handleUpgrade(req, socket, head, onConnection);
   }
 
-  function onConnection(ws) {
+  function onConnection(ws, req) {
     if (!backend.alive) {
       ws.terminate();
       return;
@@ -229,12 +230,14 @@ export function createBackend(name, initialPort, hub, fleet) {
       hub.remove(client);
     });
     const reply = (value) => hub.deliver(client, value);
+    const { scope, author } = identify(req);
     fleet.server.deliveryEndpoint(ws, {
+      scope,
       dedup: link.dedup,
       streams,
       // Through the hub, so a silenced backend sends nothing, acks and stream messages included.
       send: (text) => hub.deliver(client, text),
-      onMessage: (data, id) => onDelivered(data, id),
+      onMessage: (data, id) => onDelivered(data, id, author),
       onDuplicate: () => {
         backend.duplicates += 1;
       },
@@ -272,13 +275,17 @@ export function createBackend(name, initialPort, hub, fleet) {
 
   /**
    * The app's handler for acknowledged messages: called once per id across the fleet. A chat
-   * message {type:"chat",room,text} goes to the stream "room:<room>", seq assigned by the publisher;
-   * the ack waits until it is published, so an acked message is never lost.
+   * message {type:"chat",room,text} goes to the stream "room:<room>", seq assigned by the publisher,
+   * with its author (a short name for the sender's session) and its id, by which the sender knows it
+   * as its own: ids are random and scoped by session, so a published id tells nothing about the
+   * sender's next ids, and a copy sent under it by someone else is that someone's own message. The
+   * ack waits until it is published, so an acked message is never lost.
    */
-  async function onDelivered(data, id) {
+  async function onDelivered(data, id, author) {
     backend.delivered += 1;
     if (data?.type === 'chat' && isName(data.room) && typeof data.text === 'string') {
-      await link.publisher.publish(`room:${data.room}`, { text: data.text.slice(0, 2000), id, backend: name });
+      const message = { text: data.text.slice(0, 2000), id, author, backend: name };
+      await link.publisher.publish(`room:${data.room}`, message);
     }
   }
 

@@ -24,6 +24,7 @@ import {
   sendMethodNotAllowed,
   sendText,
   serveStatic,
+  sessionCookie,
   trackSockets,
 } from './http.mjs';
 import { createHub } from './hub.mjs';
@@ -192,6 +193,9 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT, r
 
   async function handleMain(req, res) {
     const pathname = req.url.split(/[?#]/)[0];
+    // Every browser that loads a page gets its session, which its WebSocket upgrades then carry.
+    const cookie = sessionCookie(req);
+    if (cookie) res.setHeader('Set-Cookie', cookie);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, PREFLIGHT).end();
       return;

@@ -1,6 +1,7 @@
 // HTTP plumbing shared by the demo's origin and its backends: CORS headers, plain and JSON answers,
 // raw answers to upgrade requests, static files, and small validators for the control API.
 
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -20,6 +21,39 @@ export const PREFLIGHT = {
   'Access-Control-Allow-Headers': '*',
   'Access-Control-Max-Age': '600',
 };
+
+// The demo's stand-in for authentication: the origin gives each browser a random session id in an
+// HttpOnly cookie, which the browser sends on every WebSocket upgrade to the backends (cookies are
+// per host, not per port). It is never shown to a page or published, so nobody else can present it.
+const SESSION_COOKIE = 'demo-session';
+const SESSION = /^[\w-]{16,64}$/;
+
+/** The Set-Cookie header that gives a browser its session, or undefined if the request has one. */
+export function sessionCookie(req) {
+  if (cookieSession(req)) return undefined;
+  return `${SESSION_COOKIE}=${randomBytes(16).toString('hex')}; HttpOnly; SameSite=Lax; Path=/`;
+}
+
+function cookieSession(req) {
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const [name, value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE && SESSION.test(value ?? '')) return value;
+  }
+}
+
+/**
+ * Who a connection is, for the delivery endpoint's `scope`: a hash of its session (from the cookie,
+ * or `?session=` for clients without cookies, such as the self-check), so message ids are unique
+ * only per session and no other user can claim them. Without a session, the connection is a scope
+ * of its own (exactly once then holds within that connection only). `author` is a short public
+ * name for the session, shown with its chat messages.
+ */
+export function identify(req) {
+  const query = new URL(req.url, 'http://demo').searchParams.get('session') ?? '';
+  const session = cookieSession(req) ?? (SESSION.test(query) ? query : `connection:${randomUUID()}`);
+  const scope = createHash('sha256').update(session).digest('hex');
+  return { scope, author: scope.slice(0, 6) };
+}
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',

@@ -54,7 +54,13 @@ export async function checkFleet({ url, control }, step) {
       await sendAndSettle(listener, { subscribe: room });
       const id = `${randomUUID()}.1`;
       const message = { id, data: { type: 'chat', room: room.slice(5), text: 'hi' } };
-      const [first, again] = await Promise.all([open(control.backendUrl('a')), open(control.backendUrl('b'))]);
+      // One user on two connections: one session, so the resend is a duplicate (the server scopes
+      // ids by session; a browser carries it in a cookie, this check in the query).
+      const session = `?session=check-${randomUUID()}`;
+      const [first, again] = await Promise.all([
+        open(control.backendUrl('a') + session),
+        open(control.backendUrl('b') + session),
+      ]);
       const ack = (ws, ackId) => nextMessage(ws, (m) => m.ack === ackId);
       let acked = ack(first, id);
       first.send(JSON.stringify(message));

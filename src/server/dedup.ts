@@ -1,5 +1,6 @@
-// Remembers which message ids were already handed to the application, within a bounded window:
-// in memory for one process, or in Redis (SET NX PX) so every backend of a fleet shares it.
+// Remembers which message ids were already handed to the application, within a bounded window per
+// scope (the authenticated user or session that sent them): in memory for one process, or in Redis
+// so every backend of a fleet shares it. One scope can never claim, evict or see another's ids.
 
 import type { RedisClient } from './redis';
 
@@ -11,22 +12,37 @@ import type { RedisClient } from './redis';
 export type ClaimResult = 'first' | 'done' | 'pending';
 
 /**
- * Where a server remembers the ids it has delivered. Shared by every backend of a fleet, it makes
- * a resend to another backend a duplicate too. A claim is pending until completed; a pending claim
- * that is neither completed nor released (its backend died) expires, so the message is not lost.
+ * Where a server remembers the ids it has delivered, per scope: `scope` is who sent the message,
+ * as the server's own authentication says (see `DeliveryEndpointOptions.scope`), and an id is unique
+ * only within its scope. Shared by every backend of a fleet, it makes a resend to another backend a
+ * duplicate too. A claim is pending until completed; a pending claim that is neither completed nor
+ * released (its backend died) expires, so the message is not lost. A store bounds each scope on its
+ * own: what one scope claims never pushes out another's ids.
  */
 export interface DedupStore {
-  /** Claims `id` for handling; see {@link ClaimResult}. */
-  claim(id: string): ClaimResult | Promise<ClaimResult>;
-  /** Marks a claimed `id` handled: every later claim within the window is `done`. */
-  complete(id: string): void | Promise<void>;
-  /** Forgets `id`, so that its next resend is delivered again (the app failed to handle it). */
-  release(id: string): void | Promise<void>;
+  /** Claims `id` within `scope` for handling; see {@link ClaimResult}. */
+  claim(scope: string, id: string): ClaimResult | Promise<ClaimResult>;
+  /** Marks a claimed `id` handled: every later claim of it in `scope` within the window is `done`. */
+  complete(scope: string, id: string): void | Promise<void>;
+  /** Forgets `id` in `scope`, so that its next resend is delivered again (the app failed to handle it). */
+  release(scope: string, id: string): void | Promise<void>;
 }
 
 /** Options of {@link MemoryDedupStore}. */
 export interface MemoryDedupOptions {
-  /** Most ids remembered; past it the oldest are forgotten first. @default 100000 */
+  /**
+   * Most ids remembered per scope; past it that scope's oldest are forgotten first, so a scope that
+   * floods the store evicts only its own ids. Keep it above what one user may have unacknowledged at
+   * once (the client's `maxMessages`, 1000 by default, times the pages a user keeps open).
+   * @default 10000
+   */
+  maxEntriesPerScope?: number;
+  /**
+   * Most ids remembered in all. Past it, the oldest id of the scope that has been quiet the longest
+   * is forgotten: only many scopes at once (many authenticated users) can reach it, never one
+   * scope alone. About 150 bytes an id: 1,000,000 is about 150 MB.
+   * @default 1000000
+   */
   maxEntries?: number;
   /** How long an id is remembered after it was first seen, in ms. @default 600000 (10 minutes) */
   maxAgeMs?: number;
@@ -41,62 +57,125 @@ const positive = (value: number, name: string) => {
   return value;
 };
 
+/** The longest scope a store accepts: a scope is a user or session id, or a hash of one. */
+export const MAX_SCOPE_LENGTH = 256;
+
+/** Whether `value` can be a scope: a string of 1 to {@link MAX_SCOPE_LENGTH} characters. */
+export const isScope = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_SCOPE_LENGTH;
+
+const checkScope = (scope: unknown): string => {
+  if (!isScope(scope)) throw new TypeError(`a dedup scope must be a string of 1 to ${MAX_SCOPE_LENGTH} characters`);
+  return scope;
+};
+
+interface Claim {
+  at: number;
+  done: boolean;
+}
+
 /**
- * A dedup window for one process: the last `maxEntries` ids seen within `maxAgeMs`. The window is
- * whichever bound is reached first, so size it for the resend delays you expect at peak traffic.
+ * A dedup window for one process: per scope, the last `maxEntriesPerScope` ids seen within
+ * `maxAgeMs`, and `maxEntries` ids in all. The window is whichever bound is reached first, so size
+ * it for the resend delays you expect at peak traffic.
  */
 export class MemoryDedupStore implements DedupStore {
   readonly maxEntries: number;
+  readonly maxEntriesPerScope: number;
   readonly maxAgeMs: number;
   readonly pendingMs: number;
   private readonly now: () => number;
-  // Insertion order is the order ids were first claimed, so the oldest are always at the front.
-  private readonly seen = new Map<string, { at: number; done: boolean }>();
+  // Scopes in the order they last claimed (the quietest first); in each, ids in the order first
+  // claimed (the oldest first). `last` is when the scope last claimed.
+  private readonly scopes = new Map<string, { ids: Map<string, Claim>; last: number }>();
+  private total = 0;
 
   constructor({
-    maxEntries = 100_000,
+    maxEntries = 1_000_000,
+    maxEntriesPerScope = 10_000,
     maxAgeMs = 600_000,
     pendingMs = 30_000,
     now = Date.now,
   }: MemoryDedupOptions = {}) {
     this.maxEntries = positive(maxEntries, 'maxEntries');
+    this.maxEntriesPerScope = positive(maxEntriesPerScope, 'maxEntriesPerScope');
     this.maxAgeMs = positive(maxAgeMs, 'maxAgeMs');
     this.pendingMs = positive(pendingMs, 'pendingMs');
     this.now = now;
   }
 
-  /** How many ids are remembered right now (after dropping expired ones). */
+  /** How many ids are remembered right now, in all scopes (after dropping expired ones). */
   get size(): number {
     this.expire(this.now());
-    return this.seen.size;
+    return this.total;
   }
 
-  claim(id: string): ClaimResult {
+  /** How many ids are remembered for `scope` right now. */
+  sizeOf(scope: string): number {
+    this.expire(this.now());
+    return this.scopes.get(scope)?.ids.size ?? 0;
+  }
+
+  claim(scope: string, id: string): ClaimResult {
+    checkScope(scope);
     const now = this.now();
     this.expire(now);
-    const entry = this.seen.get(id);
-    if (entry?.done) return 'done';
-    if (entry && now - entry.at < this.pendingMs) return 'pending';
-    this.seen.delete(id); // an expired pending claim: claimed afresh, at the back
-    this.seen.set(id, { at: now, done: false });
-    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    let entry = this.scopes.get(scope);
+    this.scopes.delete(scope); // to the back: the scope that claimed last is evicted last
+    entry ??= { ids: new Map(), last: now };
+    entry.last = Math.max(entry.last, now);
+    this.scopes.set(scope, entry);
+    const { ids } = entry;
+    this.expireIds(ids, now);
+    const claim = ids.get(id);
+    if (claim?.done) return 'done';
+    if (claim && now - claim.at < this.pendingMs) return 'pending';
+    if (claim) this.forget(ids, id); // an expired pending claim: claimed afresh, at the back
+    ids.set(id, { at: now, done: false });
+    this.total++;
+    // The scope's own quota first: a flood from one scope pushes out its own oldest ids only.
+    if (ids.size > this.maxEntriesPerScope) this.forget(ids, ids.keys().next().value as string);
+    // Then the store's: the oldest id of the quietest scope (never this one, which is at the back,
+    // unless it is the only one).
+    while (this.total > this.maxEntries) {
+      const [quietest, { ids: oldest }] = this.scopes.entries().next().value as [string, { ids: Map<string, Claim> }];
+      this.forget(oldest, oldest.keys().next().value as string);
+      if (!oldest.size) this.scopes.delete(quietest);
+    }
     return 'first';
   }
 
-  complete(id: string): void {
-    const entry = this.seen.get(id);
-    if (entry) entry.done = true;
+  complete(scope: string, id: string): void {
+    const claim = this.scopes.get(scope)?.ids.get(id);
+    if (claim) claim.done = true;
   }
 
-  release(id: string): void {
-    this.seen.delete(id);
+  release(scope: string, id: string): void {
+    const entry = this.scopes.get(scope);
+    if (entry) this.forget(entry.ids, id);
   }
 
+  private forget(ids: Map<string, Claim>, id: string): void {
+    if (ids.delete(id)) this.total--;
+  }
+
+  // A clock that went backwards counts as no time passed, never as a reason to keep an id forever.
+  private stale = (at: number, now: number) => now - at >= this.maxAgeMs || now < at;
+
+  private expireIds(ids: Map<string, Claim>, now: number): void {
+    for (const [id, { at }] of ids) {
+      if (!this.stale(at, now)) break;
+      this.forget(ids, id);
+    }
+  }
+
+  // Whole scopes whose last claim is out of the window, quietest first; each scope's own old ids
+  // go when it next claims.
   private expire(now: number): void {
-    for (const [id, { at }] of this.seen) {
-      // A clock that went backwards counts as no time passed, never as a reason to keep an id forever.
-      if (now - at < this.maxAgeMs && now >= at) break;
-      this.seen.delete(id);
+    for (const [scope, entry] of this.scopes) {
+      if (!this.stale(entry.last, now)) break;
+      this.total -= entry.ids.size;
+      this.scopes.delete(scope);
     }
   }
 }
@@ -107,46 +186,96 @@ export interface RedisDedupOptions {
   maxAgeMs?: number;
   /** How long a claim may stay pending before it expires, in ms. @default 30000 */
   pendingMs?: number;
+  /**
+   * Most ids remembered per scope; past it that scope's oldest are forgotten first (its own only).
+   * @default 10000
+   */
+  maxEntriesPerScope?: number;
   /** Prefix of the Redis keys, to share one Redis between apps. @default 'rws:dedup:' */
   prefix?: string;
 }
 
-// Claim atomically: set "pending" if absent, else say what is there.
-const CLAIM_SCRIPT = `if redis.call('SET', KEYS[1], 'pending', 'NX', 'PX', ARGV[1]) then return 'first' end
-return redis.call('GET', KEYS[1]) or 'gone'`;
+// Claims atomically within one scope. KEYS[1]: the scope's sorted set of ids (score: when first
+// claimed), KEYS[2]: the id's state. ARGV: pendingMs, now, maxAgeMs, maxEntriesPerScope, the id,
+// the prefix of the scope's id keys. Sets "pending" if absent, else says what is there; a new id
+// joins the scope's set, which is cut to its bound (oldest first, their state keys deleted) and
+// cleared of ids older than the window (their keys have expired by themselves).
+const CLAIM_SCRIPT = `if redis.call('SET', KEYS[2], 'pending', 'NX', 'PX', ARGV[1]) then
+  local now = tonumber(ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
+  redis.call('ZADD', KEYS[1], now, ARGV[5])
+  local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+  if over > 0 then
+    for _, old in ipairs(redis.call('ZRANGE', KEYS[1], 0, over - 1)) do redis.call('DEL', ARGV[6] .. old) end
+    redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
+  end
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 'first'
+end
+return redis.call('GET', KEYS[2]) or 'gone'`;
 
 /**
- * A dedup window in Redis: one key per id, "pending" (`SET NX PX pendingMs`, atomic, so two backends
- * receiving the same resend at once cannot both win) then "done" for `maxAgeMs`. Bounded by age;
- * Redis's own `maxmemory` policy bounds it by size.
+ * A dedup window in Redis: per scope, one key per id, "pending" (`SET NX PX pendingMs`, atomic, so
+ * two backends receiving the same resend at once cannot both win) then "done" for `maxAgeMs`, and a
+ * sorted set of the scope's ids that bounds it by count (`maxEntriesPerScope`, its oldest forgotten
+ * first). Keys are `<prefix>{<length>:<scope>}<id>`: the length keeps scopes apart whatever
+ * characters they hold, and the braces keep a scope's keys in one Redis Cluster slot. Bounded by
+ * age and per scope by count; Redis's own `maxmemory` bounds the number of scopes.
  */
 export class RedisDedupStore implements DedupStore {
   private readonly maxAgeMs: number;
   private readonly pendingMs: number;
+  private readonly maxEntriesPerScope: number;
   private readonly prefix: string;
 
   constructor(
     private readonly redis: RedisClient,
-    { maxAgeMs = 600_000, pendingMs = 30_000, prefix = 'rws:dedup:' }: RedisDedupOptions = {},
+    {
+      maxAgeMs = 600_000,
+      pendingMs = 30_000,
+      maxEntriesPerScope = 10_000,
+      prefix = 'rws:dedup:',
+    }: RedisDedupOptions = {},
   ) {
     this.maxAgeMs = positive(maxAgeMs, 'maxAgeMs');
     this.pendingMs = positive(pendingMs, 'pendingMs');
+    this.maxEntriesPerScope = positive(maxEntriesPerScope, 'maxEntriesPerScope');
     this.prefix = prefix;
   }
 
-  async claim(id: string): Promise<ClaimResult> {
+  /** The scope's key prefix: its sorted set, and with an id appended, that id's state. */
+  private keyOf(scope: string): string {
+    return `${this.prefix}{${checkScope(scope).length}:${scope}}`;
+  }
+
+  async claim(scope: string, id: string): Promise<ClaimResult> {
+    const key = this.keyOf(scope);
     for (;;) {
-      const reply = await this.redis.command('EVAL', CLAIM_SCRIPT, '1', this.prefix + id, String(this.pendingMs));
+      const reply = await this.redis.command(
+        'EVAL',
+        CLAIM_SCRIPT,
+        '2',
+        key,
+        key + id,
+        String(this.pendingMs),
+        String(Date.now()),
+        String(this.maxAgeMs),
+        String(this.maxEntriesPerScope),
+        id,
+        key,
+      );
       if (reply === 'first' || reply === 'done' || reply === 'pending') return reply;
       // 'gone': the key expired between SET and GET; claim again.
     }
   }
 
-  async complete(id: string): Promise<void> {
-    await this.redis.command('SET', this.prefix + id, 'done', 'PX', String(this.maxAgeMs));
+  async complete(scope: string, id: string): Promise<void> {
+    await this.redis.command('SET', this.keyOf(scope) + id, 'done', 'PX', String(this.maxAgeMs));
   }
 
-  async release(id: string): Promise<void> {
-    await this.redis.command('DEL', this.prefix + id);
+  async release(scope: string, id: string): Promise<void> {
+    const key = this.keyOf(scope);
+    await this.redis.command('DEL', key + id);
+    await this.redis.command('ZREM', key, id);
   }
 }

@@ -2,7 +2,7 @@
 // id to the app once, and replays streams after a resume before going live.
 
 import type { RawData, WebSocket } from 'ws';
-import type { ClaimResult, DedupStore } from './dedup';
+import { type ClaimResult, type DedupStore, isScope, MAX_SCOPE_LENGTH } from './dedup';
 import { type ClientFrame, encodeAck, parseClientFrame, type StreamMessage } from './envelope';
 import { type FrameLimits, normalizeLimits } from './limits';
 import type { StreamHub } from './streams';
@@ -18,8 +18,18 @@ export interface DeliveryEndpointOptions {
    * resolves); if it throws, the id is released and the socket closed with 1011, so the client
    * resends it and it is handed over again.
    */
-  onMessage(data: unknown, id: string): void | Promise<void>;
-  /** Where ids are remembered; share one across the fleet (Redis) for fleet-wide exactly-once. */
+  onMessage(data: unknown, id: string, scope: string): void | Promise<void>;
+  /**
+   * Who is talking, as the server's own authentication says: the user id, or the session id (or a
+   * hash of it) that the upgrade request proved, e.g. from its cookie or token. Message ids are
+   * unique only within a scope, so no client can claim, evict or learn another's: a copy of
+   * alice's id sent by mallory is mallory's own message. Never take it from what the client says
+   * in the protocol, and give the same scope to every connection of the same user, so a resend
+   * after a reconnect is still a duplicate. Where the credentials come in the first message, read
+   * that message before calling `deliveryEndpoint`. A string of 1 to 256 characters.
+   */
+  scope: string;
+  /** Where ids are remembered, per scope; share one across the fleet (Redis) for fleet-wide exactly-once. */
   dedup: DedupStore;
   /** The backend's stream buffers; without it, resume and subscribe frames are ignored. */
   streams?: StreamHub;
@@ -75,6 +85,12 @@ interface Subscription {
 
 /** Serves the delivery protocol on `socket` (a `ws` WebSocket). Call it from the server's `connection` handler. */
 export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOptions): DeliveryConnection {
+  const { scope } = options;
+  if (!isScope(scope)) {
+    throw new TypeError(
+      `deliveryEndpoint: options.scope must be a string of 1 to ${MAX_SCOPE_LENGTH} characters naming who the connection authenticated as`,
+    );
+  }
   const limits = normalizeLimits(options.limits);
   const maxPending = options.maxPending ?? 64;
   const pendingWaitMs = options.pendingWaitMs ?? 10_000;
@@ -150,7 +166,7 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
   async function claim(id: string): Promise<ClaimResult | undefined> {
     const deadline = Date.now() + pendingWaitMs;
     for (;;) {
-      const result = await options.dedup.claim(id);
+      const result = await options.dedup.claim(scope, id);
       if (result !== 'pending' || detached) return result;
       if (Date.now() >= deadline) return undefined;
       await pause();
@@ -172,15 +188,15 @@ export function deliveryEndpoint(socket: WebSocket, options: DeliveryEndpointOpt
     if (result === 'done') options.onDuplicate?.(id);
     else {
       try {
-        await options.onMessage(data, id);
+        await options.onMessage(data, id, scope);
       } catch (error) {
         onError(error);
-        await Promise.resolve(options.dedup.release(id)).catch(onError);
+        await Promise.resolve(options.dedup.release(scope, id)).catch(onError);
         return fail(1011, 'message handler failed');
       }
       // Acked even if this fails: the message was handled, and its pending claim expiring is the
       // lesser risk (a copy arriving after that would be handed over again).
-      await Promise.resolve(options.dedup.complete(id)).catch(onError);
+      await Promise.resolve(options.dedup.complete(scope, id)).catch(onError);
     }
     // Duplicates are acknowledged too: the first ack may have been lost with the connection.
     send(encodeAck(id));

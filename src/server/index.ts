@@ -6,6 +6,7 @@ export { type Bus, type BusListener, MemoryBus, RedisBus } from './bus';
 export {
   type ClaimResult,
   type DedupStore,
+  MAX_SCOPE_LENGTH,
   type MemoryDedupOptions,
   MemoryDedupStore,
   type RedisDedupOptions,

@@ -176,6 +176,7 @@ function createBackend(
             backend.silenced.delete(ws);
           });
           const connection = deliveryEndpoint(ws, {
+            scope: 'chaos-client',
             dedup,
             streams,
             onMessage(data) {

@@ -2,10 +2,15 @@
 // the in-process bus and with a real Redis: once to the app, exact replay after a switch, visible gaps.
 
 import { describe, expect, it } from 'vitest';
+import { delivery } from '../../src/features/delivery';
 import { type Fleet, openClient, startFleet } from './fleet';
 import { describeWithRedis } from './redis';
+import { connect, until } from './servers';
 
-function guarantees(start: () => Promise<Fleet>, startSmallBuffer: () => Promise<Fleet>) {
+type FleetOptions = NonNullable<Parameters<typeof startFleet>[0]>;
+
+function guarantees(start: (options?: FleetOptions) => Promise<Fleet>) {
+  const startSmallBuffer = () => start({ bufferSize: 5 });
   it('should deliver a message resent to another backend to the app once, and ack both copies', async () => {
     const fleet = await start();
     const [a, b] = fleet.backends;
@@ -19,8 +24,8 @@ function guarantees(start: () => Promise<Fleet>, startSmallBuffer: () => Promise
     await second.waitFor((c) => c.acks().length === 2, 'both acks from b');
     expect(second.acks()).toEqual(['k3x9q2ab.1', 'k3x9q2ab.2']);
     expect(fleet.delivered).toEqual([
-      { backend: 'a', id: 'k3x9q2ab.1', data: { text: 'hello' } },
-      { backend: 'b', id: 'k3x9q2ab.2', data: { text: 'next' } },
+      { backend: 'a', id: 'k3x9q2ab.1', data: { text: 'hello' }, scope: 'anonymous' },
+      { backend: 'b', id: 'k3x9q2ab.2', data: { text: 'next' }, scope: 'anonymous' },
     ]);
   });
 
@@ -57,8 +62,8 @@ function guarantees(start: () => Promise<Fleet>, startSmallBuffer: () => Promise
     await second.waitFor((c) => c.acks().length === 2, 'both acks from b');
     expect(second.acks()).toEqual(['slow.1', 'slow.2']);
     expect(fleet.delivered).toEqual([
-      { backend: 'b', id: 'slow.1', data: 'x' },
-      { backend: 'b', id: 'slow.2', data: 'y' },
+      { backend: 'b', id: 'slow.1', data: 'x', scope: 'anonymous' },
+      { backend: 'b', id: 'slow.2', data: 'y', scope: 'anonymous' },
     ]);
   });
 
@@ -113,16 +118,51 @@ function guarantees(start: () => Promise<Fleet>, startSmallBuffer: () => Promise
   });
 }
 
+// Two users of one server: whatever mallory sends, under whatever ids, alice's messages reach the
+// app once each, with her data, and her resends stay duplicates.
+function againstOtherUsers(start: (options?: FleetOptions) => Promise<Fleet>) {
+  it("should hand alice's messages over with her data even when mallory sent her ids first", async () => {
+    const fleet = await start();
+    const [a, b] = fleet.backends;
+    // Alice writes while offline: her ids exist before her first connection. Mallory learns them
+    // all (the worst case: a demo that publishes ids, a log, a guess) and sends under them first.
+    const chat = delivery<string>();
+    const sent = ['one', 'two', 'three'].map((text) => chat.deliver(text));
+    const mallory = await openClient(`${a!.url}?user=mallory`);
+    for (const { id } of sent) mallory.send({ id, data: 'forged' });
+    await mallory.waitFor((c) => c.acks().length === 3, "mallory's acks");
+    connect(`${b!.url}?user=alice`, { features: [chat] });
+    await Promise.all(sent);
+    const handled = (scope: string) =>
+      fleet.delivered.filter((d) => d.scope === scope).map(({ id, data }) => [id, data]);
+    expect(handled('alice')).toEqual(sent.map(({ id }, n) => [id, ['one', 'two', 'three'][n]]));
+    expect(handled('mallory')).toEqual(sent.map(({ id }) => [id, 'forged']));
+  });
+
+  it("should keep alice's resend a duplicate after mallory floods ten times the window", async () => {
+    const fleet = await start({ dedupOptions: { maxEntries: 200, maxEntriesPerScope: 100 } });
+    const [a, b] = fleet.backends;
+    const alice = await openClient(`${a!.url}?user=alice`);
+    alice.send({ id: 'alice.1', data: 'hello' });
+    await alice.waitFor((c) => c.acks().length === 1, "alice's ack");
+    alice.ws.terminate(); // as if the ack had been lost
+    const mallory = await openClient(`${b!.url}?user=mallory`);
+    for (let n = 0; n < 2000; n++) mallory.send({ id: `flood.${n}`, data: n });
+    await mallory.waitFor((c) => c.acks().length === 2000, "mallory's 2000 acks");
+    const again = await openClient(`${b!.url}?user=alice`);
+    again.send({ id: 'alice.1', data: 'hello' });
+    await again.waitFor((c) => c.acks().length === 1, 'the ack of the resend');
+    expect(fleet.delivered.filter((d) => d.scope === 'alice').map(({ data }) => data)).toEqual(['hello']);
+    await until(() => fleet.delivered.length === 2001, 5000, 'the flood handed over');
+  });
+}
+
 describe('delivery across a fleet on the in-process bus', () => {
-  guarantees(
-    () => startFleet(),
-    () => startFleet({ bufferSize: 5 }),
-  );
+  guarantees((options) => startFleet(options));
+  againstOtherUsers((options) => startFleet(options));
 });
 
 describeWithRedis('delivery across a fleet sharing Redis', (redis) => {
-  guarantees(
-    () => startFleet({ redisUrl: redis().url }),
-    () => startFleet({ redisUrl: redis().url, bufferSize: 5 }),
-  );
+  guarantees((options) => startFleet({ redisUrl: redis().url, ...options }));
+  againstOtherUsers((options) => startFleet({ redisUrl: redis().url, ...options }));
 });

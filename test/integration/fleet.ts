@@ -33,19 +33,30 @@ export interface FleetBackend {
 
 export interface Fleet {
   backends: FleetBackend[];
-  /** What the app received, in order, with the backend that handed it over. */
-  delivered: { backend: string; id: string; data: unknown }[];
+  /** What the app received, in order, with the backend that handed it over and the sender's scope. */
+  delivered: { backend: string; id: string; data: unknown; scope: string }[];
   /** A publisher per backend (all share one sequencer under Redis). */
   publishers: StreamPublisher[];
   /** Runs in each backend's handler before the message is recorded; a throw fails the message. */
   beforeDelivery?: (backend: string, id: string) => void | Promise<void>;
 }
 
+/**
+ * Who a test connection is: `?user=<name>` in its URL (a stand-in for a session cookie or a token
+ * the server would check), `anonymous` without it.
+ */
+export const scopeOf = (url = '') => new URL(url, 'http://x').searchParams.get('user') || 'anonymous';
+
 /** Starts `size` backends; with `redisUrl` they share Redis (dedup, bus, seqs), else one process's memory. */
-export async function startFleet({ size = 3, redisUrl = '', bufferSize = 100 } = {}): Promise<Fleet> {
+export async function startFleet({
+  size = 3,
+  redisUrl = '',
+  bufferSize = 100,
+  dedupOptions = {} as { maxEntries?: number; maxEntriesPerScope?: number },
+} = {}): Promise<Fleet> {
   const fleet: Fleet = { backends: [], delivered: [], publishers: [] };
   const memoryBus = new MemoryBus();
-  const memoryDedup = new MemoryDedupStore();
+  const memoryDedup = new MemoryDedupStore(dedupOptions);
   const memoryPublisher = createMemoryPublisher(memoryBus);
   if (redisUrl) {
     // Each test starts from an empty Redis: no ids remembered, every stream at seq 0.
@@ -62,7 +73,7 @@ export async function startFleet({ size = 3, redisUrl = '', bufferSize = 100 } =
       const redisBus = await RedisBus.connect(redisUrl);
       onCleanup(() => redisBus.close());
       bus = redisBus;
-      dedup = new RedisDedupStore(redisBus.client, { maxAgeMs: 60_000 });
+      dedup = new RedisDedupStore(redisBus.client, { maxAgeMs: 60_000, ...dedupOptions });
       publisher = createRedisPublisher(redisBus.client);
     }
     const hub = await StreamHub.attach(bus, { bufferSize });
@@ -80,15 +91,16 @@ export async function startFleet({ size = 3, redisUrl = '', bufferSize = 100 } =
         for (const socket of backend.sockets) socket.close(code, 'restarting');
       },
     };
-    wss.on('connection', (socket) => {
+    wss.on('connection', (socket, request) => {
       backend.sockets.add(socket);
       socket.on('close', () => backend.sockets.delete(socket));
       const connection = deliveryEndpoint(socket, {
+        scope: scopeOf(request.url),
         dedup,
         streams: hub,
-        onMessage: async (data, id) => {
+        onMessage: async (data, id, scope) => {
           await fleet.beforeDelivery?.(name, id);
-          fleet.delivered.push({ backend: name, id, data });
+          fleet.delivered.push({ backend: name, id, data, scope });
         },
         onError: () => {},
       });

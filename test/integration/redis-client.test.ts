@@ -98,19 +98,45 @@ describeWithRedis('Redis plumbing', (redis) => {
     const [x, y] = await Promise.all([client(redis().url), client(redis().url)]);
     const storeX = new RedisDedupStore(x, { maxAgeMs: 60_000, prefix: 't:' });
     const storeY = new RedisDedupStore(y, { maxAgeMs: 60_000, prefix: 't:' });
-    expect(await storeX.claim('id.1')).toBe('first');
-    expect(await storeY.claim('id.1')).toBe('pending');
-    expect(Number(await x.command('PTTL', 't:id.1'))).toBeLessThanOrEqual(30_000);
-    await storeX.complete('id.1');
-    expect(await storeY.claim('id.1')).toBe('done');
-    expect(Number(await x.command('PTTL', 't:id.1'))).toBeGreaterThan(50_000);
-    await storeY.release('id.1');
-    expect(await storeX.claim('id.1')).toBe('first');
+    expect(await storeX.claim('u', 'id.1')).toBe('first');
+    expect(await storeY.claim('u', 'id.1')).toBe('pending');
+    expect(Number(await x.command('PTTL', 't:{1:u}id.1'))).toBeLessThanOrEqual(30_000);
+    await storeX.complete('u', 'id.1');
+    expect(await storeY.claim('u', 'id.1')).toBe('done');
+    expect(Number(await x.command('PTTL', 't:{1:u}id.1'))).toBeGreaterThan(50_000);
+    await storeY.release('u', 'id.1');
+    expect(await storeX.claim('u', 'id.1')).toBe('first');
     const quick = new RedisDedupStore(x, { pendingMs: 1, prefix: 't:' });
-    expect(await quick.claim('id.2')).toBe('first');
+    expect(await quick.claim('u', 'id.2')).toBe('first');
     // An abandoned pending claim expires: claiming again succeeds within moments.
-    let again = await quick.claim('id.2');
-    while (again === 'pending') again = await quick.claim('id.2');
+    let again = await quick.claim('u', 'id.2');
+    while (again === 'pending') again = await quick.claim('u', 'id.2');
     expect(again).toBe('first');
+  });
+
+  it('should keep scopes apart, whatever characters they hold', async () => {
+    const x = await client(redis().url);
+    const store = new RedisDedupStore(x, { prefix: 'apart:' });
+    // Without the scope's length in the key, scope "a}b" with id "c" and scope "a" with id "b}c"
+    // would share one key.
+    expect(await store.claim('a}b', 'c')).toBe('first');
+    await store.complete('a}b', 'c');
+    expect(await store.claim('a', 'b}c')).toBe('first');
+    expect(await store.claim('mallory', 'c')).toBe('first');
+    expect(await store.claim('a}b', 'c')).toBe('done');
+  });
+
+  it("should bound each scope by count, a flood evicting only the flooding scope's own ids", async () => {
+    const x = await client(redis().url);
+    const store = new RedisDedupStore(x, { prefix: 'quota:', maxEntriesPerScope: 50 });
+    await store.claim('alice', 'k.1');
+    await store.complete('alice', 'k.1');
+    for (let i = 0; i < 500; i++) await store.claim('mallory', `m.${i}`);
+    expect(Number(await x.command('ZCARD', 'quota:{7:mallory}'))).toBe(50);
+    // Every evicted id's key is gone too: 50 id keys and the set for mallory, 1 and its set for alice.
+    expect(((await x.command('KEYS', 'quota:*')) as string[]).length).toBe(53);
+    expect(await store.claim('alice', 'k.1')).toBe('done');
+    expect(await store.claim('mallory', 'm.0')).toBe('first');
+    expect(await store.claim('mallory', 'm.499')).toBe('pending');
   });
 });

@@ -44,6 +44,7 @@ async function setup(options: Partial<DeliveryEndpointOptions> = {}) {
   const delivered: unknown[] = [];
   const hub = await StreamHub.attach(new MemoryBus(), { bufferSize: 4 });
   const connection = deliveryEndpoint(socket as unknown as WebSocket, {
+    scope: 'alice',
     dedup: new MemoryDedupStore(),
     streams: hub,
     onMessage: (data) => {
@@ -96,7 +97,7 @@ describe('deliveryEndpoint', () => {
     expect(socket.closed).toEqual([1011, 'message handler failed']);
     expect(socket.sent).toEqual([]);
     expect(onError).toHaveBeenCalledOnce();
-    expect(dedup.claim('a.1')).toBe('first');
+    expect(dedup.claim('alice', 'a.1')).toBe('first');
   });
 
   it('should close with 1011 without acking when the dedup store fails', async () => {
@@ -162,12 +163,12 @@ describe('deliveryEndpoint', () => {
   it('should let a stopping server wait for the message in hand, so its claim is completed, not cut off', async () => {
     const store = new MemoryDedupStore();
     let answer!: () => void;
-    const complete = vi.fn((id: string) => store.complete(id));
+    const complete = vi.fn((scope: string, id: string) => store.complete(scope, id));
     const { socket, connection, settle } = await setup({
       dedup: {
-        claim: (id) => new Promise((resolve) => (answer = () => resolve(store.claim(id)))),
+        claim: (scope, id) => new Promise((resolve) => (answer = () => resolve(store.claim(scope, id)))),
         complete,
-        release: (id) => store.release(id),
+        release: (scope, id) => store.release(scope, id),
       },
     });
     socket.receive('{"id":"a.1","data":1}');
@@ -183,10 +184,10 @@ describe('deliveryEndpoint', () => {
     answer();
     await waiting;
     // Handled and recorded as done: a resend elsewhere is a duplicate, not held as pending.
-    expect(complete).toHaveBeenCalledWith('a.1');
-    expect(store.claim('a.1')).toBe('done');
+    expect(complete).toHaveBeenCalledWith('alice', 'a.1');
+    expect(store.claim('alice', 'a.1')).toBe('done');
     // What came after it is left to the client's resend.
-    expect(store.claim('a.2')).toBe('first');
+    expect(store.claim('alice', 'a.2')).toBe('first');
   });
 
   it('should be idle at once, without claiming again, when the socket closes while its copy is held', async () => {
@@ -303,5 +304,40 @@ describe('deliveryEndpoint', () => {
     socket.bufferedAmount = 11;
     publish('prices', 1);
     expect(socket.closed).toEqual([1013, 'too slow: resume later']);
+  });
+});
+
+describe('deliveryEndpoint scopes', () => {
+  it("should hand over alice's message under an id mallory sent first, and mallory's as mallory's", async () => {
+    const dedup = new MemoryDedupStore();
+    const handled: [unknown, string, string][] = [];
+    const onMessage = (data: unknown, id: string, scope: string) => {
+      handled.push([data, id, scope]);
+    };
+    const mallory = await setup({ dedup, onMessage, scope: 'mallory' });
+    const alice = await setup({ dedup, onMessage, scope: 'alice' });
+    mallory.socket.receive('{"id":"a.2","data":"forged"}');
+    await mallory.settle();
+    alice.socket.receive('{"id":"a.2","data":"real"}');
+    await alice.settle();
+    expect(handled).toEqual([
+      ['forged', 'a.2', 'mallory'],
+      ['real', 'a.2', 'alice'],
+    ]);
+    expect(alice.socket.sent).toEqual(['{"ack":"a.2"}']);
+  });
+
+  it('should refuse to serve a connection without a scope, before reading anything', () => {
+    for (const scope of [undefined, '', 'x'.repeat(257), 7]) {
+      const socket = new FakeSocket();
+      expect(() =>
+        deliveryEndpoint(socket as unknown as WebSocket, {
+          scope: scope as string,
+          dedup: new MemoryDedupStore(),
+          onMessage: () => {},
+        }),
+      ).toThrow(/options\.scope must be a string/);
+      expect(socket.listenerCount('message')).toBe(0);
+    }
   });
 });
