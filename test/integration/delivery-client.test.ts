@@ -75,6 +75,6 @@ describe('delivery client with the reference server', () => {
 
     expect(received).toEqual([4, 5, 6]);
     expect(gaps).toEqual([]);
-    expect(feed.stats).toEqual({ duplicates: 0, gaps: 0 });
+    expect(feed.stats).toEqual({ duplicates: 0, gaps: 0, lost: 0 });
   });
 });

@@ -1,6 +1,7 @@
 // The delivery outbox in storage: saved on every change, checked when loaded, and delivered
 // after a reload with the same ids.
 
+import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   delivery,
@@ -33,7 +34,7 @@ function fakeStorage(initial: Record<string, string> = {}) {
 }
 
 describe('saving', () => {
-  it('saves the counter and the pending messages after every change', async () => {
+  it('saves the pending messages after every change', async () => {
     const storage = memoryOutbox();
     const feature = delivery({ storage });
     const link = hostFor(feature);
@@ -42,7 +43,6 @@ describe('saving', () => {
     const b = feature.deliver({ text: 'b' }).id;
     await saved();
     expect(storage.saved).toEqual({
-      next: 2,
       items: [
         [a, { text: 'a' }],
         [b, { text: 'b' }],
@@ -53,7 +53,7 @@ describe('saving', () => {
     expect(storage.saved?.items).toEqual([[b, { text: 'b' }]]);
     feature.close();
     await saved();
-    expect(storage.saved).toEqual({ next: 2, items: [] });
+    expect(storage.saved).toEqual({ items: [] });
   });
 
   it('writes a burst of changes once', async () => {
@@ -65,18 +65,6 @@ describe('saving', () => {
     await saved();
     expect(save).toHaveBeenCalledTimes(1);
     expect(storage.saved?.items).toHaveLength(100);
-  });
-
-  it('keeps the counter once the outbox is empty, so a page that draws the same key never repeats an id', async () => {
-    const storage = memoryOutbox();
-    const first = delivery({ storage });
-    hostFor(first).open();
-    first.deliver('a');
-    first.close();
-    await saved();
-    const second = delivery({ storage });
-    hostFor(second);
-    expect(second.deliver('b').id).toBe('iiiiiiiiii.1');
   });
 
   it('carries on when the storage throws or rejects', async () => {
@@ -91,7 +79,8 @@ describe('saving', () => {
     };
     const feature = delivery({ storage });
     hostFor(feature);
-    expect(feature.deliver('a').id).toBe('iiiiiiiiii.0');
+    expect(feature.deliver('a').id).toMatch(/^[0-9a-v]{20}$/);
+    expect(feature.stats.lost).toBe(0);
     const throwing = delivery({
       storage: {
         load: () => undefined,
@@ -110,96 +99,125 @@ describe('saving', () => {
 describe('loading', () => {
   it('reads back what it saved', () => {
     const saved = {
-      next: 5,
       items: [
-        ['abc.3', 1],
-        ['abc.4', { x: [2] }],
+        ['k3x9q2ab0cde3fgh4ij5', 1],
+        ['k3x9q2ab0cde3fgh4ij6', { x: [2] }],
       ],
     };
-    expect(readOutbox(JSON.parse(JSON.stringify(saved)))).toEqual(saved);
+    expect(readOutbox(JSON.parse(JSON.stringify(saved)))).toEqual({ ...saved, dropped: 0 });
   });
 
-  it('refuses what has no usable counter, and never throws', () => {
-    for (const value of [
-      undefined,
-      null,
-      'text',
-      42,
-      [],
-      {},
-      { items: [] },
-      { next: -1, items: [] },
-      { next: 1.5, items: [] },
-      { next: '3', items: [] },
-      { next: 2 ** 53, items: [] },
-    ]) {
-      expect(readOutbox(value)).toBeUndefined();
+  it('finds nothing in what is no outbox, and never throws', () => {
+    for (const value of [undefined, null, 'text', 42, [], {}, { items: [] }, { items: undefined }]) {
+      expect(readOutbox(value)).toEqual({ items: [], dropped: 0 });
     }
   });
 
-  it('leaves out items that are not [id, data], and counts past every kept id', () => {
+  it('leaves out items that are not [id, data], and counts them', () => {
     const value = {
-      next: 1,
       items: [['abc.z', 'kept'], 'junk', null, [7, 'x'], ['other.zz', 'kept'], ['abc.1', 'kept too'], {}],
     };
     expect(readOutbox(value)).toEqual({
-      next: 1296,
       items: [
         ['abc.z', 'kept'],
         ['other.zz', 'kept'],
         ['abc.1', 'kept too'],
       ],
+      dropped: 4,
     });
-    expect(readOutbox({ next: 0, items: 'nope' })).toEqual({ next: 0, items: [] });
-    // A counter past what a number holds exactly, or none at all, moves nothing.
-    const odd = [
-      ['k.zzzzzzzzzzzzzzzz', 1],
-      ['no-dot', 2],
-      ['k.', 3],
-    ];
-    expect(readOutbox({ next: 4, items: odd })).toEqual({ next: 4, items: odd });
+    expect(readOutbox({ items: 'nope' })).toEqual({ items: [], dropped: 0 });
   });
 
+  it('looks at no more items than the bound, however many are stored', () => {
+    const items = Array.from({ length: 300_000 }, (_, n) => [`id.${n}`, n]);
+    const get = vi.fn();
+    // Every item read is counted: a proxy over the stored array sees each index looked at.
+    const watched = new Proxy(items, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) get();
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const { items: kept, dropped } = readOutbox({ items: watched }, 1000);
+    expect(kept).toHaveLength(1000);
+    expect(dropped).toBe(299_000);
+    expect(get.mock.calls.length).toBeLessThanOrEqual(1000);
+  });
   it('starts afresh on corrupt Web Storage data', () => {
     for (const stored of ['{not json', '"text"', 'null', '{"next":2,"items":[["abc.1"']) {
       const storage = fakeStorage({ outbox: stored });
       const feature = delivery({ storage: localStorageOutbox('outbox', storage) });
       expect(feature.pending).toEqual([]);
       hostFor(feature);
-      expect(feature.deliver('a').id).toBe('iiiiiiiiii.0');
+      expect(feature.deliver('a').id).toMatch(/^[0-9a-v]{20}$/);
     }
   });
 
-  it('goes on with the stored counter under a key of its own', () => {
-    const storage = memoryOutbox();
-    storage.saved = { next: 7, items: [['abc.5', 'a']] };
-    const feature = delivery({ storage });
-    hostFor(feature);
-    expect(feature.deliver('b').id).toBe('iiiiiiiiii.7');
-  });
-
-  it('loads no more than the bounds allow', () => {
+  it('loads no more than the bounds allow, and says how many it left out', () => {
     const storage = memoryOutbox();
     storage.saved = {
-      next: 3,
       items: [
         ['abc.0', 'a'],
         ['abc.1', 'b'],
         ['abc.2', 'c'],
       ],
     };
-    expect(delivery({ storage, maxMessages: 2 }).pending.map((message) => message.id)).toEqual(['abc.0', 'abc.1']);
+    const feature = delivery({ storage, maxMessages: 2 });
+    expect(feature.pending.map((message) => message.id)).toEqual(['abc.0', 'abc.1']);
+    expect(feature.stats.lost).toBe(1);
+    // By bytes too: each frame is 26 bytes, {"id":"abc.0","data":"a"}.
+    const byBytes = delivery({ storage, maxBytes: 55 });
+    expect(byBytes.pending.map((message) => message.id)).toEqual(['abc.0', 'abc.1']);
+    expect(byBytes.stats.lost).toBe(1);
+  });
+
+  it('builds nothing for items it leaves out: no promise, no error, no event before any listener', () => {
+    const storage = memoryOutbox();
+    storage.saved = { items: Array.from({ length: 300_000 }, (_, n) => [`id.${n}`, n]) };
+    // Every dropped message would raise a `state` event (made with its error) if it were built.
+    const emit = vi.spyOn(EventEmitter.prototype, 'emit');
+    const feature = delivery({ storage });
+    expect(emit.mock.calls.filter((call) => call[2] === 'dropped')).toEqual([]);
+    emit.mockRestore();
+    expect(feature.pending).toHaveLength(1000);
+    expect(feature.stats.lost).toBe(299_000);
+  });
+
+  it('leaves out stored ids a server would refuse, which would otherwise wait for an ack for ever', () => {
+    const storage = memoryOutbox();
+    const refused = ['', 'x'.repeat(129), 'bad\u0007id', 'tab\tid'];
+    storage.saved = {
+      items: [...refused.map((id) => [id, 'no'] as [string, unknown]), ['ok.1', 'yes'], ['ok.1', 'twice']],
+    };
+    const feature = delivery({ storage });
+    expect(feature.pending.map(({ id, data }) => [id, data])).toEqual([['ok.1', 'yes']]);
+    expect(feature.stats.lost).toBe(5);
+    const link = hostFor(feature);
+    link.open();
+    expect(ids(link.wire)).toEqual(['ok.1']);
+  });
+
+  it('counts what wrap refuses at load as dropped', () => {
+    const storage = memoryOutbox();
+    storage.saved = {
+      items: [
+        ['a.1', 1n as unknown],
+        ['a.2', 2],
+      ],
+    };
+    const feature = delivery({ storage });
+    expect(feature.pending.map(({ id }) => id)).toEqual(['a.2']);
+    expect(feature.stats.lost).toBe(1);
   });
 
   it('writes back what it kept, once, and nothing when it found nothing', async () => {
     const storage = memoryOutbox();
-    storage.saved = { next: 1, items: [['abc.0', 'a'], 'corrupt', ['abc.4', 'b']] as never };
+    storage.saved = { items: [['abc.0', 'a'], 'corrupt', ['abc.4', 'b']] as never };
     const save = vi.spyOn(storage, 'save');
     delivery({ storage });
     await saved();
     expect(save).toHaveBeenCalledTimes(1);
     expect(storage.saved).toEqual({
-      next: 5,
       items: [
         ['abc.0', 'a'],
         ['abc.4', 'b'],
@@ -234,7 +252,7 @@ describe('reload', () => {
       `{"id":"${sent[1]}","data":{"text":"two"}}`,
       `{"id":"${next}","data":{"text":"three"}}`,
     ]);
-    expect(next).toBe('iiiiiiiiii.2');
+    expect(sent).not.toContain(next);
     const states: string[] = [];
     after.on('state', (id, state) => states.push(`${id} ${state}`));
     link.receive(JSON.stringify({ ack: [sent[0], sent[1]] }));
@@ -252,7 +270,7 @@ describe('reload', () => {
     hostFor(feature);
     feature.deliver('a');
     await saved();
-    expect(JSON.parse(storage.items.get('tab-1') as string).items).toEqual([['iiiiiiiiii.0', 'a']]);
+    expect(JSON.parse(storage.items.get('tab-1') as string).items).toEqual([[feature.pending[0]?.id, 'a']]);
     expect(localStorage.length).toBe(0);
   });
 });

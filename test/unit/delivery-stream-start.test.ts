@@ -62,7 +62,7 @@ describe('where a stream starts', () => {
     for (const seq of [42, 43, 44]) if (!link.receive(frame(seq))) messages.push(seq);
     expect(messages).toEqual([42, 43, 44]);
     expect(gaps).toEqual([]);
-    expect(feature.stats).toEqual({ duplicates: 0, gaps: 0 });
+    expect(feature.stats).toEqual({ duplicates: 0, gaps: 0, lost: 0 });
   });
 
   it('lets a head change nothing on a stream it already follows', () => {
@@ -73,7 +73,7 @@ describe('where a stream starts', () => {
     expect(link.receive('{"stream":"prices","seq":9}')).toBe(true);
     expect(link.receive('{"stream":"prices","seq":2}')).toBe(true);
     expect(feature.streams.get('prices')).toBe(5);
-    expect(feature.stats).toEqual({ duplicates: 0, gaps: 0 });
+    expect(feature.stats).toEqual({ duplicates: 0, gaps: 0, lost: 0 });
   });
 
   it('consumes a head past maxStreams without tracking it', () => {

@@ -192,7 +192,7 @@ describe('default wire readers', () => {
     });
   });
 
-  it('reads a head: a stream and seq with nothing after them', () => {
+  it('reads a head: a stream frame without data, whatever other fields it has', () => {
     expect({ ...jsonPosition('{"stream":"room:lobby","seq":7}') }).toEqual({
       stream: 'room:lobby',
       seq: 7,
@@ -200,7 +200,11 @@ describe('default wire readers', () => {
     });
     expect({ ...jsonPosition('{"stream":"a\\"b","seq":3}') }).toEqual({ stream: 'a"b', seq: 3, head: true });
     expect({ ...jsonPosition('{"seq":3,"stream":"a"}') }).toEqual({});
-    expect({ ...jsonPosition('{"stream":"a","x":1,"seq":3}') }).toEqual({ stream: 'a', seq: 3 });
+    // The protocol page: a head is a stream frame with no `data`; other fields do not make it a message.
+    expect({ ...jsonPosition('{"stream":"a","x":1,"seq":3}') }).toEqual({ stream: 'a', seq: 3, head: true });
+    expect({ ...jsonPosition('{"stream":"a","seq":3,"ts":1700000000}') }).toEqual({ stream: 'a', seq: 3, head: true });
+    expect({ ...jsonPosition('{"stream":"a","seq":3,"ts":1,"data":2}') }).toEqual({ stream: 'a', seq: 3 });
+    expect({ ...jsonPosition('{"stream":"a","seq":3,"data":null}') }).toEqual({ stream: 'a', seq: 3 });
   });
 
   it('parses the unusual: escapes, another field order after the stream, big numbers', () => {

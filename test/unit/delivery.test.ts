@@ -12,8 +12,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-// Fixed random 0.5: every key character is 'i' (18 in base 36).
-const key = 'iiiiiiiiii';
+// Ids are 20 base-32 characters.
+const anId = /^[0-9a-v]{20}$/;
 
 /** Records every `state` event as `id state` (and the error's reason). */
 function states(feature: ReturnType<typeof delivery>) {
@@ -25,13 +25,29 @@ function states(feature: ReturnType<typeof delivery>) {
 }
 
 describe('acknowledged sends', () => {
-  it('wraps each message in the JSON envelope with an id of the key and a base-36 counter', () => {
+  it('wraps each message in the JSON envelope with an id of 20 base-32 characters, each of its own', () => {
     const feature = delivery();
     const link = hostFor(feature);
     link.open();
-    for (let index = 0; index < 37; index++) feature.deliver({ n: index });
-    expect(link.wire[0]).toBe(`{"id":"${key}.0","data":{"n":0}}`);
-    expect(ids(link.wire).slice(35)).toEqual([`${key}.z`, `${key}.10`]);
+    for (let index = 0; index < 1000; index++) feature.deliver({ n: index });
+    const sent = ids(link.wire);
+    expect(link.wire[0]).toBe(`{"id":"${sent[0]}","data":{"n":0}}`);
+    expect(sent.every((id) => anId.test(id))).toBe(true);
+    expect(new Set(sent).size).toBe(1000);
+  });
+
+  it("draws ids from the platform's cryptographic random, the low 5 bits of each byte", () => {
+    const draw = vi.spyOn(globalThis.crypto, 'getRandomValues').mockImplementation((array) => {
+      (array as Uint8Array).set(Array.from({ length: 20 }, (_, i) => 224 + i));
+      return array;
+    });
+    try {
+      // 224 + i keeps only its low 5 bits: i, then 16..19 again for 16..19.
+      expect(delivery().deliver('x').id).toBe('0123456789abcdefghij');
+      expect(draw).toHaveBeenCalledOnce();
+    } finally {
+      draw.mockRestore();
+    }
   });
 
   it('transmits at once when open, and resolves and consumes on the ack', async () => {
@@ -40,13 +56,13 @@ describe('acknowledged sends', () => {
     const link = hostFor(feature);
     link.open();
     const sending = feature.deliver('hi');
-    expect(sending.id).toBe(`${key}.0`);
-    expect(link.wire).toEqual([`{"id":"${key}.0","data":"hi"}`]);
+    const { id } = sending;
+    expect(link.wire).toEqual([`{"id":"${id}","data":"hi"}`]);
     expect(feature.pending).toEqual([expect.objectContaining({ id: sending.id, data: 'hi', state: 'sent' })]);
     expect(link.receive(`{"ack":"${sending.id}"}`)).toBe(true);
     await expect(sending).resolves.toBeUndefined();
     expect(feature.pending).toEqual([]);
-    expect(log).toEqual([`${key}.0 queued`, `${key}.0 sent`, `${key}.0 acked`]);
+    expect(log).toEqual([`${id} queued`, `${id} sent`, `${id} acked`]);
   });
 
   it('holds messages while not open and sends them in order at the open', () => {
@@ -123,14 +139,15 @@ describe('overflow', () => {
   });
 
   it('bounds the bytes of wrapped frames, and frees them on the ack', async () => {
-    // Each frame of one character is 33 bytes: {"id":"iiiiiiiiii.0","data":"x"}.
-    const feature = delivery({ maxBytes: 66 });
+    // Each frame of one character is 40 bytes: {"id":"<20 characters>","data":"x"}.
+    const feature = delivery({ maxBytes: 80 });
     const link = hostFor(feature);
     link.open();
     const [a] = [feature.deliver('x'), feature.deliver('y')];
+    expect(link.wire[0]).toHaveLength(40);
     await expect(feature.deliver('z')).rejects.toMatchObject({ reason: 'overflow' });
     link.receive(`{"ack":"${a.id}"}`);
-    expect(feature.deliver('w').id).toBe(`${key}.3`);
+    feature.deliver('w');
     expect(feature.pending.map((message) => message.data)).toEqual(['y', 'w']);
   });
 

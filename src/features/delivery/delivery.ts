@@ -7,7 +7,7 @@ import { byteSize, type SendData } from '../../core/queue';
 import { safely } from '../../core/surface';
 import { DeliveryError } from './error';
 import { type DeliveryOptions, deliverySettings } from './options';
-import { type OutboxStorage, readOutbox, type SavedOutbox } from './storage';
+import { type OutboxStorage, readOutbox } from './storage';
 
 /** Where a message is: `queued` → `sent` (again on each resend) → `acked`, or `dropped`. */
 export type MessageState = 'queued' | 'sent' | 'acked' | 'dropped';
@@ -66,8 +66,13 @@ export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Fea
   readonly pending: readonly Pending<T>[];
   /** The last seq received of each stream, sent in the resume message. */
   readonly streams: Map<string, number>;
-  /** Stream messages dropped as already seen, and gaps reported. */
-  readonly stats: { duplicates: number; gaps: number };
+  /**
+   * Stream messages dropped as already seen, and gaps reported; and `lost`: stored messages that
+   * loading the outbox could not take back (beyond `maxMessages` or `maxBytes`, an id outside the
+   * protocol's rules, data `wrap` refused), set when `delivery()` returns. They have no promise and
+   * raise no event (nothing could listen yet): tell the user that `lost` unsent messages are gone.
+   */
+  readonly stats: { duplicates: number; gaps: number; lost: number };
   /** The client's hook: binds to it; what it returns drops what is pending (`closed`). */
   attach(host: FeatureHost): () => void;
   /** The client's hook, before the `open` event and the queue: resume, subscriptions, resends. */
@@ -75,6 +80,9 @@ export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Fea
   /** The client's hook: consumes acks and stream messages already seen; reports gaps. */
   message(event: MessageEvent): boolean;
 }
+
+/** The longest stream name tracked (as the reference server's default): the resume stays bounded. */
+const MAX_STREAM_NAME = 128;
 
 interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
@@ -100,12 +108,15 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     deliverySettings(options);
   const items: Entry<T>[] = [];
   const subscriptions = new Map<string, SendData>();
+  // Pending messages by id, so an ack costs the same however many are pending.
+  const byId = new Map<string, Entry<T>>();
   const streams = new Map<string, number>();
-  const stats = { duplicates: 0, gaps: 0 };
+  // Streams whose position came from a head alone, oldest first: a real stream's first message
+  // takes the place of one of these when every slot is taken.
+  const heads = new Set<string>();
+  const stats = { duplicates: 0, gaps: 0, lost: 0 };
   let host: FeatureHost | undefined;
   let bytes = 0;
-  let key = '';
-  let next = 0;
   // When the ack timer fires; Infinity while none is armed (the host ends it with the connection).
   let deadline = Infinity;
   let saving = false;
@@ -126,15 +137,17 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     Promise.resolve()
       .then(() => {
         saving = false;
-        return (storage as OutboxStorage).save({ next, items: items.map((entry) => [entry.id, entry.data]) });
+        return (storage as OutboxStorage).save({ items: items.map((entry) => [entry.id, entry.data]) });
       })
       .catch(() => {});
   };
 
+  // Whether a message of `size` bytes fits beside what waits.
+  const fits = (size: number) => items.length < maxMessages && bytes + size <= maxBytes;
+
   // Takes a message in, and sends it if the connection is open; what does not fit in the bounds is
   // dropped at once (`overflow`), nothing already waiting is evicted.
-  const add = (id: string, data: T): Sending => {
-    const frame = wrap(data, id);
+  const add = (id: string, data: T, frame: SendData): Sending => {
     const entry = { id, data, state: 'queued', frame, size: byteSize(frame), tries: 0, at: 0 } as Entry<T>;
     const sending = Object.assign(
       new Promise<void>((...settlers) => {
@@ -143,9 +156,11 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       { id },
     );
     sending.catch(() => {});
+    const room = fits(entry.size);
     bytes += entry.size;
     items.push(entry);
-    if (items.length > maxMessages || bytes > maxBytes) settle(entry, 'overflow');
+    byId.set(id, entry);
+    if (!room) settle(entry, 'overflow');
     else {
       save();
       emit('state', id, 'queued');
@@ -157,13 +172,13 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
   // Settles a message and takes it out: acked, or dropped for `reason`. Once: a listener may have
   // settled it already (close() from a `state` listener during close()).
   const settle = (entry: Entry<T> | undefined, reason?: DeliveryError['reason']) => {
-    const index = items.indexOf(entry as Entry<T>);
-    if (index < 0) return;
-    items.splice(index, 1);
-    bytes -= (entry as Entry<T>).size;
-    const { id } = entry as Entry<T>;
+    // Ids are unique among pending messages (drawn at random, checked at load).
+    if (!entry || !byId.delete(entry.id)) return;
+    items.splice(items.indexOf(entry), 1);
+    bytes -= entry.size;
+    const { id } = entry;
     const error = reason && new DeliveryError(reason, id);
-    (entry as Entry<T>).done[error ? 1 : 0](error);
+    entry.done[error ? 1 : 0](error);
     save();
     emit('state', id, error ? 'dropped' : 'acked', error);
   };
@@ -202,13 +217,13 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     stats,
 
     deliver(data: T): Sending {
-      // A new id: this page's key, a dot, the counter in base 36. The key is drawn at the page's
-      // first message and never taken from storage: another page (a duplicated tab) may have
-      // loaded the same outbox, and two pages counting under one key would give two messages one
-      // id, of which the server would drop the second as a resend. The counter carries over.
-      const random = host?.random ?? Math.random;
-      if (!key) while (key.length < 10) key += ((random() * 36) | 0).toString(36);
-      return add(`${key}.${(next++).toString(36)}`, data);
+      // A new id: 20 random base-32 characters (100 bits) from the platform's cryptographic random
+      // (every browser; Node 19 and later), so no id tells anything of another (one seen on the
+      // wire, or published, gives no way to the sender's next ones), and no two pages, tabs or
+      // reloads ever draw the same one.
+      let id = '';
+      for (const byte of crypto.getRandomValues(new Uint8Array(20))) id += (byte & 31).toString(32);
+      return add(id, data, wrap(data, id));
     },
 
     close() {
@@ -249,7 +264,7 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
         acked = ackOf(data, event);
       } catch {}
       if (acked !== undefined) {
-        for (const id of ([] as string[]).concat(acked)) settle(items.find((entry) => entry.id === id));
+        for (const id of ([] as string[]).concat(acked)) settle(byId.get(id));
         return true;
       }
       try {
@@ -258,12 +273,29 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
       if (!at) return false;
       const { stream, seq, head } = at;
       const last = streams.get(stream) as number;
-      // Past maxStreams, a new stream is not tracked (a server that makes up names cannot grow
-      // the map and the resume message without end); its messages go through as they are.
-      if (last === undefined && streams.size >= maxStreams) return !!head;
+      if (last === undefined) {
+        // A name past the bound, or a new stream past maxStreams, is not tracked (a server that
+        // makes up names cannot grow the map and the resume message without end); its messages go
+        // through as they are, heads are consumed. A message's stream takes the slot of a stream
+        // known by a head alone, the oldest: heads cannot keep the app's streams out.
+        if (stream.length > MAX_STREAM_NAME) return !!head;
+        if (!head && streams.size >= maxStreams)
+          for (const name of heads) {
+            heads.delete(name);
+            if (streams.delete(name)) break;
+          }
+        if (streams.size >= maxStreams) return !!head;
+      }
       // A head only says where a stream stands, when subscribed to with no position: the start,
       // so a connection lost before the stream's next message resumes from there.
-      if (head) return last !== undefined || !!streams.set(stream, seq);
+      if (head) {
+        if (last === undefined) {
+          streams.set(stream, seq);
+          heads.add(stream);
+        }
+        return true;
+      }
+      heads.delete(stream);
       // A stream's first message (no last seq) is neither a duplicate nor after a gap: a number
       // compared with undefined, or with undefined + 1 (NaN), is never smaller or greater.
       if (seq <= last) return !!++stats.duplicates;
@@ -276,18 +308,23 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
     },
   });
 
-  // A store that throws is taken as empty; what no longer fits (smaller bounds than when saved),
-  // or no longer wraps, is left out.
-  let outbox: SavedOutbox | undefined;
+  // A store that throws is taken as empty. At most maxMessages items are looked at, in order (a
+  // tampered store of a million costs no more than a full outbox); those that do not fit (smaller
+  // bounds than when saved), break the id rules, repeat an id or no longer wrap, and all beyond,
+  // are counted in `stats.lost`, with no promise or event, since nothing can listen yet.
+  let stored: unknown;
   try {
-    outbox = readOutbox(storage?.load());
+    stored = storage?.load();
   } catch {}
-  if (outbox) {
-    next = outbox.next;
-    for (const [id, data] of outbox.items)
-      try {
-        add(id, data as T);
-      } catch {}
+  const outbox = readOutbox(stored, maxMessages);
+  stats.lost = outbox.dropped;
+  for (const [id, data] of outbox.items) {
+    let frame: SendData | undefined;
+    try {
+      frame = byId.has(id) ? undefined : wrap(data as T, id);
+    } catch {}
+    if (frame !== undefined && fits(byteSize(frame))) add(id, data as T, frame);
+    else stats.lost++;
   }
   return self;
 }

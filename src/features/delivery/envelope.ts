@@ -40,11 +40,13 @@ export function jsonAck(data: unknown): string | string[] | undefined {
 }
 
 /**
- * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,…}`, or of a
- * head, `{"stream":"prices","seq":41}` (no data: `head` is set); undefined for any other frame.
- * The common form is read without parsing: the name up to the next quote (no escape in it), then
- * the digits that end the field; anything else after the `{"stream":"` prefix (an escape, another
- * field order, a number in another form) is parsed.
+ * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,"data":…}`,
+ * or of a head, a stream frame without `data` (`{"stream":"prices","seq":41}`, other fields
+ * allowed: `head` is set); undefined for any other frame, one whose seq is not an integer ≥ 0
+ * included. The common form is read without parsing: the name up to the next quote (no escape in
+ * it), then the digits of the seq, then `}` (a head) or `,"data":`; anything else after the
+ * `{"stream":"` prefix (an escape, another field order, other fields, a number in another form)
+ * is parsed.
  */
 export function jsonPosition(data: unknown): StreamPosition | undefined {
   if (!starts(data, '{"stream":"')) return;
@@ -57,10 +59,15 @@ export function jsonPosition(data: unknown): StreamPosition | undefined {
   for (; code > 47 && code < 58; code = data.charCodeAt(++index)) seq = seq * 10 + (code - 48);
   // `}` right after the seq: a head, which has no data.
   let head = code === 125;
-  if (stream.includes('\\') || !data.startsWith('","seq":', end) || index === end + 8 || (code !== 44 && !head)) {
+  if (
+    stream.includes('\\') ||
+    !data.startsWith('","seq":', end) ||
+    index === end + 8 ||
+    !(head || data.startsWith(',"data":', index))
+  ) {
     const frame = parse(data) ?? {};
     ({ stream, seq } = frame);
-    head = Object.keys(frame).length < 3;
+    head = !('data' in frame);
   }
   if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0)
     return head ? { stream, seq, head } : { stream, seq };

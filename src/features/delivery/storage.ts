@@ -1,9 +1,8 @@
 // Where the outbox is kept between page loads: the storage interface, an in-memory store, a Web
 // Storage adapter, and the check that makes whatever was stored safe to use.
 
-/** What the outbox saves: its next counter, and each pending message as `[id, data]`. */
+/** What the outbox saves: each pending message as `[id, data]`, oldest first. */
 export interface SavedOutbox {
-  next: number;
   items: [id: string, data: unknown][];
 }
 
@@ -68,22 +67,27 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
 }
 
 /**
- * What of `value` is a usable saved outbox: a counter (moved past every kept id's), and the items
- * that are `[id, data]` with a string id (others are left out); undefined if the counter is not usable.
+ * Whether `id` follows the protocol's id rules, as a server checks them: a string of 1 to 128
+ * characters with no control character. A stored id that breaks them would be refused by the
+ * server and wait for its ack for ever.
  */
-export function readOutbox(value: unknown): SavedOutbox | undefined {
-  let { next, items } = (value ?? {}) as SavedOutbox;
-  if (!Number.isSafeInteger(next) || next < 0) return;
-  // `concat` takes what is not an array as one item, left out as any other that is not a pair.
-  items = ([] as unknown[])
-    .concat(items)
-    .filter((item) => Array.isArray(item) && typeof item[0] === 'string') as SavedOutbox['items'];
-  // Past every kept id's counter (after its last dot), so a page that draws the same key never
-  // reuses an id (the server would drop the message as a resend). A counter too large to count
-  // on exactly is no counter.
-  for (const [id] of items) {
-    const counter = parseInt(/\.([\da-z]+)$/.exec(id)?.[1] ?? '', 36);
-    if (Number.isSafeInteger(counter + 1)) next = Math.max(next, counter + 1);
+export const isId = (id: unknown): id is string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  typeof id === 'string' && /^[^\u0000-\u001f]{1,128}$/.test(id);
+
+/**
+ * What of `value` is a usable saved outbox: the first `max` items that are `[id, data]` with an id
+ * that follows the protocol's rules ({@link isId}), in order, and how many were left out (the
+ * rest, and others that are not such pairs).
+ * Looks at no more items than it needs, so a tampered store of any size costs at most `max` steps.
+ */
+export function readOutbox(value: unknown, max = Infinity): SavedOutbox & { dropped: number } {
+  const stored = (value as Partial<SavedOutbox> | null)?.items;
+  const all: unknown[] = Array.isArray(stored) ? stored : [];
+  const items: SavedOutbox['items'] = [];
+  for (let i = 0; i < all.length && items.length < max; i++) {
+    const item = all[i];
+    if (Array.isArray(item) && isId(item[0])) items.push(item as [string, unknown]);
   }
-  return { next, items };
+  return { items, dropped: all.length - items.length };
 }
