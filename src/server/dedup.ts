@@ -34,14 +34,15 @@ export interface MemoryDedupOptions {
    * Most ids remembered per scope; past it that scope's oldest are forgotten first, so a scope that
    * floods the store evicts only its own ids. Keep it above what one user may have unacknowledged at
    * once (the client's `maxMessages`, 1000 by default, times the pages a user keeps open).
-   * @default 10000
+   * @default 5000
    */
   maxEntriesPerScope?: number;
   /**
-   * Most ids remembered in all. Past it, the oldest id of the scope that has been quiet the longest
-   * is forgotten: only many scopes at once (many authenticated users) can reach it, never one
-   * scope alone. About 150 bytes an id: 1,000,000 is about 150 MB.
-   * @default 1000000
+   * Most ids remembered in all. Past it, the oldest ids of all scopes are forgotten first: only
+   * many scopes at once (a hundred users each at their quota, with the defaults) can reach it,
+   * never one scope alone (keep it above `maxEntriesPerScope`). About 300 bytes an id (measured
+   * with 20-character ids): 500,000 is about 150 MB at most.
+   * @default 500000
    */
   maxEntries?: number;
   /** How long an id is remembered after it was first seen, in ms. @default 600000 (10 minutes) */
@@ -70,14 +71,41 @@ const checkScope = (scope: unknown): string => {
 };
 
 interface Claim {
+  scope: string;
+  id: string;
   at: number;
   done: boolean;
 }
 
 /**
+ * Claims in the order they were made, oldest first: a queue that is read from its head and
+ * compacted now and then, so taking the oldest costs the same however many came and went (a
+ * Map's own order would make each look past every entry deleted before it).
+ */
+class Queue {
+  private items: Claim[] = [];
+  private head = 0;
+  push(claim: Claim): void {
+    this.items.push(claim);
+  }
+  peek(): Claim | undefined {
+    return this.items[this.head];
+  }
+  shift(): Claim | undefined {
+    const claim = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return claim;
+  }
+}
+
+/**
  * A dedup window for one process: per scope, the last `maxEntriesPerScope` ids seen within
  * `maxAgeMs`, and `maxEntries` ids in all. The window is whichever bound is reached first, so size
- * it for the resend delays you expect at peak traffic.
+ * it for the resend delays you expect at peak traffic. Every operation takes constant time
+ * (amortised), floods included.
  */
 export class MemoryDedupStore implements DedupStore {
   readonly maxEntries: number;
@@ -85,20 +113,24 @@ export class MemoryDedupStore implements DedupStore {
   readonly maxAgeMs: number;
   readonly pendingMs: number;
   private readonly now: () => number;
-  // Scopes in the order they last claimed (the quietest first); in each, ids in the order first
-  // claimed (the oldest first). `last` is when the scope last claimed.
-  private readonly scopes = new Map<string, { ids: Map<string, Claim>; last: number }>();
+  // Each scope's claims by id, and in the order made; and every claim in the order made. A claim
+  // in a queue that is no longer its scope's claim of its id (forgotten, or claimed afresh) is
+  // skipped when it comes up.
+  private readonly scopes = new Map<string, { ids: Map<string, Claim>; order: Queue }>();
+  private readonly all = new Queue();
   private total = 0;
 
   constructor({
-    maxEntries = 1_000_000,
-    maxEntriesPerScope = 10_000,
+    maxEntries = 500_000,
+    maxEntriesPerScope = 5_000,
     maxAgeMs = 600_000,
     pendingMs = 30_000,
     now = Date.now,
   }: MemoryDedupOptions = {}) {
     this.maxEntries = positive(maxEntries, 'maxEntries');
     this.maxEntriesPerScope = positive(maxEntriesPerScope, 'maxEntriesPerScope');
+    // Else one scope alone could fill the store and push out everyone else's ids.
+    if (maxEntriesPerScope > maxEntries) throw new RangeError('maxEntriesPerScope must not exceed maxEntries');
     this.maxAgeMs = positive(maxAgeMs, 'maxAgeMs');
     this.pendingMs = positive(pendingMs, 'pendingMs');
     this.now = now;
@@ -121,27 +153,21 @@ export class MemoryDedupStore implements DedupStore {
     const now = this.now();
     this.expire(now);
     let entry = this.scopes.get(scope);
-    this.scopes.delete(scope); // to the back: the scope that claimed last is evicted last
-    entry ??= { ids: new Map(), last: now };
-    entry.last = Math.max(entry.last, now);
-    this.scopes.set(scope, entry);
-    const { ids } = entry;
-    this.expireIds(ids, now);
-    const claim = ids.get(id);
+    if (!entry) this.scopes.set(scope, (entry = { ids: new Map(), order: new Queue() }));
+    const claim = entry.ids.get(id);
     if (claim?.done) return 'done';
     if (claim && now - claim.at < this.pendingMs) return 'pending';
-    if (claim) this.forget(ids, id); // an expired pending claim: claimed afresh, at the back
-    ids.set(id, { at: now, done: false });
-    this.total++;
+    // New, or an expired pending claim claimed afresh (the old one is skipped in the queues).
+    const fresh: Claim = { scope, id, at: now, done: false };
+    if (!claim) this.total++;
+    entry.ids.set(id, fresh);
+    entry.order.push(fresh);
+    this.all.push(fresh);
     // The scope's own quota first: a flood from one scope pushes out its own oldest ids only.
-    if (ids.size > this.maxEntriesPerScope) this.forget(ids, ids.keys().next().value as string);
-    // Then the store's: the oldest id of the quietest scope (never this one, which is at the back,
-    // unless it is the only one).
-    while (this.total > this.maxEntries) {
-      const [quietest, { ids: oldest }] = this.scopes.entries().next().value as [string, { ids: Map<string, Claim> }];
-      this.forget(oldest, oldest.keys().next().value as string);
-      if (!oldest.size) this.scopes.delete(quietest);
-    }
+    while (entry.ids.size > this.maxEntriesPerScope) this.forget(entry.order.shift());
+    // Then the store's, which one scope alone never reaches (its quota is smaller): the oldest ids
+    // of all scopes go first.
+    while (this.total > this.maxEntries) this.forget(this.all.shift());
     return 'first';
   }
 
@@ -151,31 +177,24 @@ export class MemoryDedupStore implements DedupStore {
   }
 
   release(scope: string, id: string): void {
-    const entry = this.scopes.get(scope);
-    if (entry) this.forget(entry.ids, id);
+    this.forget(this.scopes.get(scope)?.ids.get(id));
   }
 
-  private forget(ids: Map<string, Claim>, id: string): void {
-    if (ids.delete(id)) this.total--;
+  /** Forgets `claim` if it is still its scope's claim of its id; a scope left empty goes too. */
+  private forget(claim: Claim | undefined): void {
+    const entry = claim && this.scopes.get(claim.scope);
+    if (!entry || entry.ids.get((claim as Claim).id) !== claim) return;
+    entry.ids.delete((claim as Claim).id);
+    this.total--;
+    if (!entry.ids.size) this.scopes.delete((claim as Claim).scope);
   }
 
-  // A clock that went backwards counts as no time passed, never as a reason to keep an id forever.
-  private stale = (at: number, now: number) => now - at >= this.maxAgeMs || now < at;
-
-  private expireIds(ids: Map<string, Claim>, now: number): void {
-    for (const [id, { at }] of ids) {
-      if (!this.stale(at, now)) break;
-      this.forget(ids, id);
-    }
-  }
-
-  // Whole scopes whose last claim is out of the window, quietest first; each scope's own old ids
-  // go when it next claims.
+  // Ids older than the window, oldest first, in every scope. A clock that went backwards counts as
+  // no time passed, never as a reason to keep an id forever.
   private expire(now: number): void {
-    for (const [scope, entry] of this.scopes) {
-      if (!this.stale(entry.last, now)) break;
-      this.total -= entry.ids.size;
-      this.scopes.delete(scope);
+    for (let claim = this.all.peek(); claim; claim = this.all.peek()) {
+      if (now - claim.at < this.maxAgeMs && now >= claim.at) break;
+      this.forget(this.all.shift());
     }
   }
 }
@@ -188,7 +207,7 @@ export interface RedisDedupOptions {
   pendingMs?: number;
   /**
    * Most ids remembered per scope; past it that scope's oldest are forgotten first (its own only).
-   * @default 10000
+   * @default 5000
    */
   maxEntriesPerScope?: number;
   /** Prefix of the Redis keys, to share one Redis between apps. @default 'rws:dedup:' */
@@ -233,7 +252,7 @@ export class RedisDedupStore implements DedupStore {
     {
       maxAgeMs = 600_000,
       pendingMs = 30_000,
-      maxEntriesPerScope = 10_000,
+      maxEntriesPerScope = 5_000,
       prefix = 'rws:dedup:',
     }: RedisDedupOptions = {},
   ) {

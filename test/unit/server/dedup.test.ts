@@ -64,7 +64,7 @@ describe('MemoryDedupStore', () => {
   });
 
   it('should stay bounded under a flood of distinct ids', () => {
-    const store = new MemoryDedupStore({ maxEntries: 1000 });
+    const store = new MemoryDedupStore({ maxEntries: 1000, maxEntriesPerScope: 1000 });
     for (let i = 0; i < 50_000; i++) store.claim(`s${i % 7}`, `k.${i.toString(36)}`);
     expect(store.size).toBe(1000);
   });
@@ -74,6 +74,8 @@ describe('MemoryDedupStore', () => {
     expect(() => new MemoryDedupStore({ maxAgeMs: Number.NaN })).toThrow(RangeError);
     expect(() => new MemoryDedupStore({ pendingMs: -1 })).toThrow(RangeError);
     expect(() => new MemoryDedupStore({ maxEntriesPerScope: 1.5 })).toThrow(RangeError);
+    // One scope must never be able to fill the whole store.
+    expect(() => new MemoryDedupStore({ maxEntries: 10, maxEntriesPerScope: 11 })).toThrow(RangeError);
   });
 });
 
@@ -104,17 +106,24 @@ describe('MemoryDedupStore scopes', () => {
     expect(store.claim('mallory', 'm.0')).toBe('first'); // its own oldest went first
   });
 
-  it('should hold the store to maxEntries across scopes, taking from the quietest scope first', () => {
-    const store = new MemoryDedupStore({ maxEntries: 4, maxEntriesPerScope: 4 });
+  it('should hold the store to maxEntries across scopes, taking the oldest ids of all scopes first', () => {
+    const store = new MemoryDedupStore({ maxEntries: 4, maxEntriesPerScope: 2 });
     store.claim('quiet', 'q.1');
     store.claim('busy', 'b.1');
-    store.claim('quiet', 'q.2'); // quiet claimed last: busy is now the quietest
+    store.claim('quiet', 'q.2');
     store.claim('other', 'o.1');
-    store.claim('other', 'o.2');
+    store.claim('other', 'o.2'); // the fifth: q.1, the oldest of all, goes
     expect(store.size).toBe(4);
-    expect(store.sizeOf('busy')).toBe(0);
-    expect(store.sizeOf('quiet')).toBe(2);
-    expect(store.sizeOf('other')).toBe(2);
+    expect([store.sizeOf('quiet'), store.sizeOf('busy'), store.sizeOf('other')]).toEqual([1, 1, 2]);
+    expect(store.claim('quiet', 'q.2')).toBe('pending');
+    expect(store.claim('quiet', 'q.1')).toBe('first');
+  });
+
+  it('should stay within both bounds under a flood from several scopes', () => {
+    const store = new MemoryDedupStore({ maxEntries: 1000, maxEntriesPerScope: 100 });
+    for (let i = 0; i < 100_000; i++) store.claim(`s${i % 3}`, `k.${i}`);
+    expect(store.size).toBe(300);
+    for (const scope of ['s0', 's1', 's2']) expect(store.sizeOf(scope)).toBe(100);
   });
 
   it('should forget a whole scope once its last claim is out of the window', () => {

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import {
+  createMemoryPublisher,
   type DeliveryEndpointOptions,
   deliveryEndpoint,
   encodeStreamMessage,
@@ -339,5 +340,29 @@ describe('deliveryEndpoint scopes', () => {
       ).toThrow(/options\.scope must be a string/);
       expect(socket.listenerCount('message')).toBe(0);
     }
+  });
+});
+
+describe('the protocol page, rule by rule, on the server', () => {
+  it("numbers a stream from 1, and the publisher's first message replays after a resume from 0", async () => {
+    const bus = new MemoryBus();
+    const hub = await StreamHub.attach(bus);
+    const publisher = createMemoryPublisher(bus);
+    expect(await publisher.publish('prices', 'first')).toBe(1);
+    expect(await publisher.publish('prices', 'second')).toBe(2);
+    await vi.waitFor(() => expect(hub.lastSeq('prices')).toBe(2));
+    expect(hub.replay('prices', 0).map((message) => JSON.parse(message.text))).toEqual([
+      { stream: 'prices', seq: 1, data: 'first' },
+      { stream: 'prices', seq: 2, data: 'second' },
+    ]);
+  });
+
+  it('sends a head as a stream frame without data, and no head at all for a stream it holds nothing of', async () => {
+    const { socket, publish, settle } = await setup();
+    publish('prices', 1);
+    socket.receive('{"subscribe":"prices"}');
+    socket.receive('{"subscribe":"empty"}');
+    await settle();
+    expect(socket.sent.map((text) => JSON.parse(text))).toEqual([{ stream: 'prices', seq: 1 }]);
   });
 });
