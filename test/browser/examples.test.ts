@@ -1,6 +1,7 @@
 // The demo's example pages, driven as a user would: typing, clicking their buttons, reading the page.
 
 import { expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { Demo } from '../../examples/server/demo.mjs';
 import type { EnginePage as Page } from './engines';
 import { until } from './harness';
@@ -54,6 +55,17 @@ async function waitForAcked(page: Page, text: string): Promise<void> {
       ),
     text,
   );
+}
+
+/** Who the chat shows as the author of the message containing `text` ("guest 1a2b3c"), once it shows it. */
+async function authorOf(page: Page, text: string): Promise<string | undefined> {
+  const find = (text: string) =>
+    [...document.querySelectorAll<HTMLElement>('#messages li')]
+      .find((li) => li.textContent?.includes(text))
+      ?.querySelector('.meta')
+      ?.textContent?.split(' · ')[0];
+  await page.waitForFunction(find, text);
+  return page.evaluate(find, text);
 }
 
 /** Types `text` into the chat's input and presses Send. */
@@ -117,6 +129,50 @@ describeInEngines('the example pages', (t) => {
     // Each message shows once, and the server's application got each once.
     expect(await page.evaluate(() => document.querySelectorAll('#messages li').length)).toBe(2);
     expect(handedOver(demo) - before).toBe(2);
+  });
+
+  it('chat: a browser is one sender, whose session cookie reaches every backend: one author across reconnects', async () => {
+    const { page, demo } = t;
+    // Another user, on backend b, outside the browser: it reads the room as published, authors included.
+    const other = new WebSocket(`${demo.control.backendUrl('b')}?session=another-user-session`);
+    const heard: { text: string; author: string }[] = [];
+    other.on('message', (data) => {
+      const frame = JSON.parse(String(data));
+      if (frame.stream === 'room:lobby' && frame.data) heard.push(frame.data);
+    });
+    await new Promise((resolve, reject) => other.once('open', resolve).once('error', reject));
+    try {
+      other.send(JSON.stringify({ subscribe: 'room:lobby' }));
+      await page.goto(`${demo.url}/examples/chat/`);
+      await waitForBadge(page, 'open');
+      const authorOf = async (text: string) => {
+        await until(() => heard.some((message) => message.text === text), 10_000, `"${text}" in the room`);
+        return heard.find((message) => message.text === text)?.author;
+      };
+      await sendChat(page, 'first from the page');
+      const first = await authorOf('first from the page');
+      expect(first).toMatch(/^[0-9a-f]{6}$/);
+      // A new connection: the same session, so the same scope on the server (a connection without
+      // the cookie would be a scope of its own, with another author).
+      await demo.control.kill('a');
+      await waitForBadgeNot(page, 'open');
+      await demo.control.restart('a');
+      await waitForBadge(page, 'open');
+      await sendChat(page, 'second from the page');
+      expect(await authorOf('second from the page')).toBe(first);
+      // The other user's message is another sender's, with another author, shown as such.
+      other.send(
+        JSON.stringify({ id: 'other0000000000000001', data: { type: 'chat', room: 'lobby', text: 'from the other' } }),
+      );
+      const second = await authorOf('from the other');
+      expect(second).not.toBe(first);
+      await page.waitForFunction(
+        (author) => document.querySelector('#messages')?.textContent?.includes(`guest ${author}`),
+        second,
+      );
+    } finally {
+      other.terminate();
+    }
   });
 
   it('chat: a message waiting in the outbox goes out once on the new client after a change of mode', async () => {
