@@ -57,17 +57,6 @@ async function waitForAcked(page: Page, text: string): Promise<void> {
   );
 }
 
-/** Who the chat shows as the author of the message containing `text` ("guest 1a2b3c"), once it shows it. */
-async function authorOf(page: Page, text: string): Promise<string | undefined> {
-  const find = (text: string) =>
-    [...document.querySelectorAll<HTMLElement>('#messages li')]
-      .find((li) => li.textContent?.includes(text))
-      ?.querySelector('.meta')
-      ?.textContent?.split(' · ')[0];
-  await page.waitForFunction(find, text);
-  return page.evaluate(find, text);
-}
-
 /** Types `text` into the chat's input and presses Send. */
 async function sendChat(page: Page, text: string): Promise<void> {
   await page.fill('#message-input', text);
