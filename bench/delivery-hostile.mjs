@@ -44,28 +44,34 @@ const ms = (value) => `${value < 10 ? value.toFixed(2) : integer(value)} ms`;
 export async function run() {
   const rows = [];
 
-  // 5. An ack frame naming a million ids the client never sent, with 1,000 messages pending.
+  // 5. An ack frame naming a million ids the client never sent: its cost with 1,000 messages
+  // pending against with 1 pending shows whether matching an id depends on what is pending.
   const unknown = JSON.stringify({ ack: Array.from({ length: 1_000_000 }, (_, n) => `nobody.${n}`) });
   const parse = time(
     5,
     () => unknown,
     (text) => JSON.parse(text),
   );
-  const ack = time(
-    5,
-    () => {
-      const feature = delivery({ ackTimeout: 0 });
-      attach(feature);
-      for (let n = 0; n < 1000; n++) feature.deliver(n);
-      return feature;
-    },
-    (feature) => receive(feature, unknown),
-  );
+  const ackWith = (pending) =>
+    time(
+      5,
+      () => {
+        const feature = delivery({ ackTimeout: 0 });
+        attach(feature);
+        for (let n = 0; n < pending; n++) feature.deliver(n);
+        return feature;
+      },
+      (feature) => receive(feature, unknown),
+    );
+  const [one, thousand] = [ackWith(1), ackWith(1000)];
+  // ms per million ids is ns per id.
+  const beyond = (value) => Math.max(0, value - parse);
   rows.push({
-    measured: 'Ack frame of 1,000,000 unknown ids, 1,000 pending: main-thread time beyond JSON.parse (median of 5)',
-    figure: `${ms(Math.max(0, ack - parse))} (parse ${ms(parse)})`,
-    goal: '≤ 100 ms',
-    pass: ack - parse <= 100,
+    measured:
+      'Ack frame of 1,000,000 unknown ids: time beyond JSON.parse with 1,000 pending / with 1 pending (median of 5)',
+    figure: `${ms(beyond(thousand))} / ${ms(beyond(one))} (parse ${ms(parse)}; ${beyond(thousand).toFixed(0)} ns per id)`,
+    goal: 'the same within 2× (constant per id)',
+    pass: beyond(thousand) <= 2 * Math.max(beyond(one), 10),
   });
 
   // 6. A tampered outbox of 300,000 items, loaded by delivery().
@@ -151,8 +157,9 @@ export async function run() {
     rows,
     notes: [
       'Run: `npm run build && node bench/run.mjs delivery-hostile` (or `node bench/delivery-hostile.mjs`). Before the ' +
-        'hardening (commit aad842a, measured with BENCH_DIST=<its dist>): ack beyond parse 4,146 ms; load of 300,000 items ' +
-        '4,087 ms; resume 4,194,379 B; 2 distinct ids of 3; "prices" not tracked; alice\'s resend handed over again.',
+        'hardening (commit aad842a, measured with BENCH_DIST=<its dist>): ack beyond parse 9,925 ms with 1,000 pending, 67 ms with 1; load ' +
+        'of 300,000 items 7,052 ms; resume 4,194,351 B; 2 distinct ids of 3; "prices" not tracked; alice\'s resend handed ' +
+        'over again (1.51 µs per claim). Timings are on a 2-core machine shared with other work; they vary by about 2×.',
       'The two-user attacks end to end (real clients, real servers, in-process and Redis) are tests: ' +
         '`test/integration/delivery.test.ts`, "against other users".',
     ],
