@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Options, type ResilientEvents, ResilientWebSocket, type Timers } from '../../src';
 import { queuedHandshakes } from '../../src/core/handshakes';
+import { propertyRuns } from './property-runs';
 
 const events: (keyof ResilientEvents)[] = [
   'state',
@@ -242,7 +243,7 @@ describe('listeners that call back into the client, against a fake socket', () =
           await run(steps, listeners, resolver, heartbeat);
         },
       ),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 1000) },
+      { numRuns: propertyRuns(process.env.PROPERTY_RUNS) },
     );
   });
 });
