@@ -148,6 +148,24 @@ describe('clients sharing the queue', () => {
     expect(second?.stats).toMatchObject({ attempts: 1, retries: 0 });
   });
 
+  it("times a queued client out connectTimeout after its own handshake went out, not before and not never", async () => {
+    clients(1, { connectTimeout: 10_000 });
+    const [second] = clients(1, { connectTimeout: 3000 });
+    const log = record(second as ResilientWebSocket, 'reconnecting');
+    await advance(10_000);
+    // The first timed out; the second's handshake went out just now, and hangs too.
+    expect(sockets).toHaveLength(2);
+    await advance(2999);
+    expect(second?.state).toBe('connecting');
+    expect(log).toEqual([]);
+    await advance(1);
+    expect(sockets[1]?.closedWith).toBe(1000);
+    expect(second?.state).toBe('waiting');
+    expect(log.map(([name, info]) => [name, (info as { reason: { type: string } }).reason.type])).toEqual([
+      ['reconnecting', 'timeout'],
+    ]);
+  });
+
   it('hands the turn on when the handshake ahead opens, in arrival order', async () => {
     const queued = clients(3);
     await advance(0);
