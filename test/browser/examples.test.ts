@@ -205,6 +205,8 @@ describeInEngines('the example pages', (t) => {
     const resumed = await totals(page);
     // Every seq from the first one shown, once each: nothing skipped, nothing twice.
     expect(resumed.gaps).toBe(0);
+    expect(resumed.repeats).toBe(0);
+    expect(resumed.missed).toBe(0);
     expect(resumed.ticks).toBe((resumed.seq as number) - (resumed.first as number) + 1);
     expect(await numberIn(page, '#gaps')).toBe(0);
 

@@ -148,7 +148,7 @@ describe('clients sharing the queue', () => {
     expect(second?.stats).toMatchObject({ attempts: 1, retries: 0 });
   });
 
-  it("times a queued client out connectTimeout after its own handshake went out, not before and not never", async () => {
+  it('times a queued client out connectTimeout after its own handshake went out, not before and not never', async () => {
     clients(1, { connectTimeout: 10_000 });
     const [second] = clients(1, { connectTimeout: 3000 });
     const log = record(second as ResilientWebSocket, 'reconnecting');

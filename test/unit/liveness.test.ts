@@ -50,6 +50,10 @@ describe('heartbeat', () => {
     const { received, sockets } = pingServer(false);
     const client = createClient({ heartbeat });
     const reconnecting = record(client, 'reconnecting');
+    let detectedAt = 0;
+    client.on('reconnecting', () => {
+      detectedAt = Date.now();
+    });
     await advance(10);
     const openedAt = Date.now();
     await advance(2000);
@@ -57,7 +61,9 @@ describe('heartbeat', () => {
     await advance(1990);
     expect(client.state).toBe('open');
     await advance(20);
-    expect(Date.now() - openedAt).toBeLessThanOrEqual(4500);
+    // The ping went out at interval; the deadline is timeout after it: detected at 4 s, not later.
+    expect(detectedAt - openedAt).toBeGreaterThanOrEqual(3990);
+    expect(detectedAt - openedAt).toBeLessThanOrEqual(4010);
     expect(reconnecting[0]?.[1]).toMatchObject({ reason: { type: 'heartbeat' } });
     await advance(10);
     expect(sockets[0]?.readyState).toBe(3);
