@@ -24,7 +24,7 @@ import {
   type StreamPublisher,
 } from '../../src/server';
 import { describeWithRedis } from './redis';
-import { onCleanup, until } from './servers';
+import { listen, onCleanup, until } from './servers';
 
 const total = 10_000;
 const stream = 'chaos';
@@ -197,7 +197,7 @@ function createBackend(
           onConnection(backend, ws, connection);
         });
       });
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      await listen(server, port);
       port = (server.address() as AddressInfo).port;
       backend.twin = `http://127.0.0.1:${port}/ws`;
       http = server;

@@ -34,7 +34,10 @@ export async function startRedisServer(fixedPort?: number): Promise<RedisServer>
       return { url: `redis://127.0.0.1:${port}`, stop: () => stop(child) };
     } catch (error) {
       await stop(child);
-      if (attempt >= 3 || fixedPort) throw error; // someone took the port in between, three times: give up
+      // Someone took the port in between (or, for a restart on a fixed port, still holds it): a
+      // new port, or the same one a moment later; three times, then give up.
+      if (attempt >= 3) throw error;
+      if (fixedPort) await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 }

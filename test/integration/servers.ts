@@ -73,7 +73,7 @@ export async function startBackend(port = 0): Promise<Backend> {
           else socket.send(text);
         });
       });
-      await new Promise<void>((resolve) => server.listen(backend.port, '127.0.0.1', resolve));
+      await listen(server, backend.port);
       backend.port = (server.address() as AddressInfo).port;
       backend.url = `ws://127.0.0.1:${backend.port}/ws`;
       http = server;
@@ -82,6 +82,31 @@ export async function startBackend(port = 0): Promise<Backend> {
   await backend.restart();
   onCleanup(() => backend.kill());
   return backend;
+}
+
+/**
+ * Listens on 127.0.0.1:`port` (0: any). A restart on the port a backend had may find it held for
+ * a moment (a socket of the old server still closing, or another process that got it meanwhile):
+ * it tries again for up to 2 s, then fails saying so, rather than failing on a loaded machine.
+ */
+export async function listen(server: import('node:net').Server, port: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) {
+        throw new Error(`cannot listen on 127.0.0.1:${port} again: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** A client on the `ws` package's WebSocket with short delays, closed after the test. */
