@@ -27,14 +27,19 @@ interface ChaosBackend {
 
 const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Retry-After' };
 
+/** What the backends answered on purpose, all together: proof that each kind of failure happened. */
+const hits = { hung: 0, unavailable: 0, redirected: 0 };
+
 async function startChaosBackend(name: string, received: number[]): Promise<ChaosBackend> {
   const wss = new WebSocketServer({ noServer: true });
   const hung = new Set<Socket>();
   const http: Server = createServer((_, response) => {
     if (backend.unavailable) {
       backend.unavailable = false;
+      hits.unavailable++;
       response.writeHead(503, { ...cors, 'retry-after': '1' }).end();
     } else if (backend.redirectTo) {
+      hits.redirected++;
       response.writeHead(302, { ...cors, location: backend.redirectTo.twin }).end();
     } else {
       response.writeHead(426, cors).end();
@@ -52,6 +57,7 @@ async function startChaosBackend(name: string, received: number[]): Promise<Chao
   http.on('upgrade', (request, socket, head) => {
     if (backend.hang) {
       backend.hang = false;
+      hits.hung++;
       hung.add(socket as Socket);
       return;
     }
@@ -152,12 +158,16 @@ describe('chaos', () => {
         await until(() => client.state !== 'open', 10_000, `heartbeat finds ${step}`);
         socket?.terminate();
       } else if (failure === 'hang') {
+        const before = hits.hung;
         backend.hang = true;
         socket?.terminate();
+        await until(() => hits.hung > before, 15_000, `the hung handshake of ${step}`);
       } else if (failure === '503') {
         // The handshake is refused, the preflight gets 503 + Retry-After: 1.
+        const before = hits.unavailable;
         backend.unavailable = true;
         socket?.terminate();
+        await until(() => hits.unavailable > before, 15_000, `the 503 of ${step}`);
       } else {
         const other = backends.find((candidate) => candidate !== backend) as ChaosBackend;
         backend.redirectTo = other;
@@ -194,10 +204,20 @@ describe('chaos', () => {
     expect(queued.filter((i) => !arrived.has(i))).toEqual([]);
     const lost = results.length - received.length;
     expect(client.stats.reconnects).toBeGreaterThanOrEqual(100);
+    // Every failure happened as planned.
+    expect(hits.hung).toBe(kinds.hang);
+    expect(hits.unavailable).toBe(kinds['503']);
+    expect(hits.redirected).toBeGreaterThanOrEqual(kinds.redirect as number);
+    // What send() said 'sent' and was lost is bounded by how long a dead socket can look alive: a
+    // silent one until the heartbeat's deadline (interval + timeout, 300 ms, a message every 2 ms),
+    // any other until its close arrives.
+    const bound = (kinds.silent ?? 0) * (300 / 2 + 50) + (failures.length - (kinds.silent ?? 0)) * 25;
+    expect(lost).toBeLessThanOrEqual(bound);
     console.log(
       `chaos: ${failures.length} failures ${JSON.stringify(kinds)} in ${elapsed} ms; ` +
         `${results.length} messages: ${queued.length} queued (all arrived once, in order), ` +
-        `${handed} handed to an open socket, ${lost} of those lost with a dying socket; ` +
+        `${handed} handed to an open socket, ${lost} of those lost with a dying socket (bound ${bound}); ` +
+        `${hits.hung} hung handshakes, ${hits.unavailable} × 503, ${hits.redirected} redirects answered; ` +
         `${client.stats.attempts} handshakes, ${client.stats.reconnects} reconnects`,
     );
   });
