@@ -12,14 +12,14 @@ describe('listen', () => {
     await listen(holder, 0);
     const { port } = holder.address() as AddressInfo;
     const restarted = createServer();
-    onCleanup(() => new Promise((resolve) => restarted.close(resolve)));
+    onCleanup(() => new Promise<void>((resolve) => restarted.close(() => resolve())));
     let listening = false;
     const taking = listen(restarted, port).then(() => {
       listening = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(listening).toBe(false);
-    await new Promise((resolve) => holder.close(resolve));
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
     await taking;
     expect((restarted.address() as AddressInfo).port).toBe(port);
   });
