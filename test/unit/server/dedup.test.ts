@@ -70,10 +70,12 @@ describe('MemoryDedupStore', () => {
   });
 
   it('should refuse nonsense bounds', () => {
-    expect(() => new MemoryDedupStore({ maxEntries: 0 })).toThrow(RangeError);
-    expect(() => new MemoryDedupStore({ maxAgeMs: Number.NaN })).toThrow(RangeError);
-    expect(() => new MemoryDedupStore({ pendingMs: -1 })).toThrow(RangeError);
-    expect(() => new MemoryDedupStore({ maxEntriesPerScope: 1.5 })).toThrow(RangeError);
+    expect(() => new MemoryDedupStore({ maxEntries: 0, maxEntriesPerScope: 1 })).toThrow(/^maxEntries must/);
+    expect(() => new MemoryDedupStore({ maxAgeMs: Number.NaN })).toThrow(/^maxAgeMs must/);
+    expect(() => new MemoryDedupStore({ maxAgeMs: 0 })).toThrow(RangeError);
+    expect(() => new MemoryDedupStore({ pendingMs: -1 })).toThrow(/^pendingMs must/);
+    expect(() => new MemoryDedupStore({ pendingMs: 0 })).toThrow(RangeError);
+    expect(() => new MemoryDedupStore({ maxEntriesPerScope: 1.5 })).toThrow(/^maxEntriesPerScope must/);
     // One scope must never be able to fill the whole store.
     expect(() => new MemoryDedupStore({ maxEntries: 10, maxEntriesPerScope: 11 })).toThrow(RangeError);
   });
@@ -146,5 +148,31 @@ describe('MemoryDedupStore scopes', () => {
       expect(() => store.claim(scope as string, 'k.1')).toThrow(TypeError);
     }
     expect(store.claim('x'.repeat(256), 'k.1')).toBe('first');
+  });
+
+  it('should count an expired pending claim claimed afresh once, and never let its old place evict the new claim', () => {
+    let now = 0;
+    const store = new MemoryDedupStore({ maxEntries: 2, maxEntriesPerScope: 2, pendingMs: 10, now: () => now });
+    store.claim('u', 'a');
+    store.claim('u', 'b');
+    now = 10; // a's handler died: its claim expired, and a resend claims it afresh
+    expect(store.claim('u', 'a')).toBe('first');
+    expect(store.size).toBe(2);
+    store.complete('u', 'a');
+    // A third id: the oldest claim goes, which is b; a's first place in the queues is no longer a's
+    // claim, and must not take the claim made afresh.
+    store.claim('u', 'c');
+    expect(store.size).toBe(2);
+    expect(store.claim('u', 'a')).toBe('done');
+  });
+
+  it('should take complete and release for a scope or id it never saw as nothing to do', () => {
+    const store = new MemoryDedupStore();
+    expect(() => store.complete('nobody', 'x')).not.toThrow();
+    expect(() => store.release('nobody', 'x')).not.toThrow();
+    store.claim('u', 'a');
+    expect(() => store.complete('u', 'other')).not.toThrow();
+    store.release('u', 'other');
+    expect(store.size).toBe(1);
   });
 });
