@@ -7,6 +7,7 @@ import { createRoot, hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ConnectionOptions, useConnection, useMessages } from '../../src/bindings/react';
+import { delivery } from '../../src/features/delivery';
 import { countingSocket, freshUrl, mockOptions, serve, useFakeFrames } from './bindings';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -209,5 +210,59 @@ describe('server rendering', () => {
     expect(problems).not.toHaveBeenCalled();
     expect(container.textContent).toBe('open none');
     await act(() => root?.unmount());
+  });
+});
+
+describe('with the delivery feature', () => {
+  it('delivers through the shared client, and again through the next one after a remount', async () => {
+    const url = freshUrl();
+    const { server } = serve(url);
+    server.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const { id } = JSON.parse(String(data)) as { id: string };
+        socket.send(JSON.stringify({ ack: id }));
+      });
+    });
+    const counting = countingSocket();
+    const chat = delivery();
+    const ticks: string[] = [];
+    chat.on('state', (_, state) => ticks.push(state));
+    const options = { ...mockOptions(counting.WebSocket), features: [chat] };
+    function Chat() {
+      return h('p', null, useConnection(url, options).state);
+    }
+    for (const round of [1, 2]) {
+      const root = createRoot(container);
+      await act(() => root.render(h(StrictMode, null, h(Chat))));
+      await run(50);
+      expect(container.textContent).toBe('open');
+      const sending = chat.deliver({ text: `hello ${round}` });
+      await run(50);
+      await expect(sending).resolves.toBeUndefined();
+      await act(() => root.unmount());
+      await run(50);
+    }
+    expect(ticks).toEqual(['queued', 'sent', 'acked', 'queued', 'sent', 'acked']);
+    expect(counting.made).toHaveLength(2);
+    expect(counting.open()).toBe(0);
+  });
+});
+
+describe('the snapshot', () => {
+  it('carries the error that made the client fail', async () => {
+    const url = freshUrl();
+    const counting = countingSocket();
+    // No server: every handshake fails; one retry, then the client gives up.
+    const options = { ...mockOptions(counting.WebSocket), maxRetries: 1 };
+    function Status() {
+      const { state, lastError } = useConnection(url, options);
+      return h('p', null, `${state} ${lastError?.name ?? '-'}`);
+    }
+    const root = createRoot(container);
+    await act(() => root.render(h(Status)));
+    await run(60_000);
+    expect(container.textContent).toBe('failed ConnectionFailedError');
+    await act(() => root.unmount());
+    await run(50);
   });
 });
