@@ -19,6 +19,7 @@ const benchmarks = [
   ['browser-storm', 'Reconnect storm in Chromium and Firefox'],
   // After browser-receive, whose delivery figure it repeats.
   ['delivery', 'Delivery: envelope bytes, size, receive cost'],
+  ['react-feed', 'React under a feed of 1,000 messages a second'],
 ];
 
 const resultsDirectory = new URL('./results/', import.meta.url);
