@@ -136,6 +136,35 @@ export default [
       chunkFileNames: `shared/[name]-[hash].d.${extension}`,
     },
   })),
+  // The React trading example (examples/react-trading): the page's app with React (production build)
+  // and the SDK in one script, so `npm start` serves it with no dev server. Not minified: it is read
+  // from disk by the demo server, and terser would double the build's time.
+  {
+    input: 'examples/react-trading/app.tsx',
+    plugins: [
+      production,
+      {
+        name: 'node-env',
+        transform: (code) =>
+          code.includes('process.env.NODE_ENV')
+            ? { code: code.replaceAll('process.env.NODE_ENV', '"production"'), map: null }
+            : null,
+      },
+      resolve({ browser: true }),
+      commonjs(),
+      typescript({
+        ...typescriptOptions,
+        tsconfig: './examples/react-trading/tsconfig.json',
+        noEmit: false,
+        include: ['examples/react-trading/*.tsx', 'src/**/*.ts'],
+      }),
+    ],
+    output: {
+      file: 'examples/react-trading/build/app.js',
+      format: 'iife',
+      sourcemap: true,
+    },
+  },
   // resilient-ws/server: the Node-only reference server (src/server has its own tsconfig with
   // Node types). `ws` is never imported at runtime; the node: builtins stay external.
   {
