@@ -30,11 +30,11 @@ function setup() {
   const counting = countingSocket();
   const renders = { count: 0 };
   const reducer = vi.fn((_: string, message: MessageEvent) => String(message.data));
-  // Each client the bindings make attaches this feature once.
-  const clients = { count: 0 };
+  // The states of every client the bindings make: a client closed for StrictMode's unmount shows here.
+  const states: string[] = [];
   const options: ConnectionOptions = {
     ...mockOptions(counting.WebSocket),
-    features: [{ attach: () => void clients.count++ }],
+    logger: (type, args) => type === 'state' && void states.push(String(args[0])),
   };
   function Feed() {
     renders.count++;
@@ -42,16 +42,16 @@ function setup() {
     const last = useMessages(feed, reducer, 'none');
     return h('p', null, `${feed.state} ${last}`);
   }
-  return { url, sockets, counting, clients, renders, reducer, Feed, options };
+  return { url, sockets, counting, states, renders, reducer, Feed, options };
 }
 
 describe('useConnection under StrictMode', () => {
-  it('makes one client and opens one socket, not two, and shows the state', async () => {
-    const { counting, clients, Feed } = setup();
+  it('keeps one client through the unmount and mount, opens one socket, and shows the state', async () => {
+    const { counting, states, Feed } = setup();
     const root = createRoot(container);
     await act(() => root.render(h(StrictMode, null, h(Feed))));
     await run(50);
-    expect(clients.count).toBe(1);
+    expect(states).toEqual(['connecting', 'open']);
     expect(counting.made).toHaveLength(1);
     expect(container.textContent).toBe('open none');
     await act(() => root.unmount());
