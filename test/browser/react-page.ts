@@ -9,6 +9,8 @@ import { useConnection, useMessages } from '../../src/bindings/react';
 
 export interface ReactPage {
   sockets: number;
+  /** The states of every client the binding made, in order. */
+  states: string[];
   commits: number;
   frames: number;
   /** Timers the page's code set that neither fired nor were cleared, and where each was set. */
@@ -27,6 +29,7 @@ declare global {
 
 const page: ReactPage = {
   sockets: 0,
+  states: [],
   commits: 0,
   frames: 0,
   timers: () => pending.size,
@@ -76,8 +79,13 @@ function countFrames(on: boolean): void {
   counting = on;
 }
 
+const options = {
+  preflight: 'never' as const,
+  logger: (type: string, args: readonly unknown[]) => type === 'state' && void page.states.push(String(args[0])),
+};
+
 function Prices({ url }: { url: string }) {
-  const feed = useConnection(url, { preflight: 'never' });
+  const feed = useConnection(url, options);
   const last = useMessages(feed, (_: string, message) => String(message.data), '');
   useLayoutEffect(() => {
     page.commits++;

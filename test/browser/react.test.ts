@@ -78,6 +78,8 @@ describeInEngines('resilient-ws/react', (t) => {
       await page.waitForFunction(() => document.querySelector('#price')?.getAttribute('data-state') === 'open');
       expect(await page.evaluate(() => window.reactPage.sockets)).toBe(1);
       expect(feed.sockets).toHaveLength(1);
+      // One client, kept through StrictMode's unmount and mount: none was closed.
+      expect(await page.evaluate(() => window.reactPage.states)).toEqual(['connecting', 'open']);
 
       await page.evaluate(() => {
         window.reactPage.commits = 0;
