@@ -191,11 +191,14 @@ describe('the last unmount', () => {
 
 describe('server rendering', () => {
   it('renders the idle state and touches no WebSocket; hydration matches, then connects', async () => {
-    const { counting, Feed } = setup();
+    const { counting, states, Feed } = setup();
     const native = vi.fn();
     vi.stubGlobal('WebSocket', native);
     const html = renderToString(h(Feed));
+    await vi.advanceTimersByTimeAsync(50);
     expect(html).toBe('<p>idle none</p>');
+    // No client was made: it would have logged its states.
+    expect(states).toEqual([]);
     expect(counting.made).toHaveLength(0);
     expect(native).not.toHaveBeenCalled();
     vi.unstubAllGlobals();

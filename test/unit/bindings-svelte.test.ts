@@ -2,12 +2,15 @@
 // read by Svelte's own store functions; the first subscriber connects, the last one's leaving
 // closes the socket a tick later.
 
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { derived, get } from 'svelte/store';
 import { describe, expect, it, vi } from 'vitest';
 import { connection, messages } from '../../src/bindings/svelte';
 import { countingSocket, freshUrl, mockOptions, serve, useFakeFrames } from './bindings';
 
 useFakeFrames();
+const root = join(__dirname, '../..');
 
 describe('the svelte stores', () => {
   it('call a subscriber at once, then on each change; the last unsubscribe closes the socket', async () => {
@@ -58,5 +61,44 @@ describe('the svelte stores', () => {
     expect(feed.client).toBeUndefined();
     expect(counting.made).toHaveLength(0);
     expect(native).not.toHaveBeenCalled();
+  });
+});
+
+describe('a Svelte 5 component', () => {
+  it('renders the idle state on the server through $store, touching no WebSocket', async () => {
+    const { compile } = await import('svelte/compiler');
+    const { render } = await import('svelte/server');
+    const source = `<script>
+  import { connection, messages } from ${JSON.stringify(join(root, 'src/bindings/svelte.ts'))};
+  let { url, options } = $props();
+  const feed = connection(url, options);
+  const last = messages(feed, (_, message) => message.data, 'none');
+</script>
+<p>{$feed.state} {$last}</p>`;
+    const { js } = compile(source, { generate: 'server', filename: 'Feed.svelte' });
+    // In the repository (test-results/ is ignored by git), so vitest transforms it and its imports.
+    const directory = join(root, 'test-results/svelte');
+    mkdirSync(directory, { recursive: true });
+    const file = join(directory, `Feed-${process.pid}.js`);
+    writeFileSync(file, js.code);
+    try {
+      const { default: Feed } = await import(/* @vite-ignore */ file);
+      const native = vi.fn();
+      vi.stubGlobal('WebSocket', native);
+      vi.stubGlobal('window', undefined);
+      const counting = countingSocket();
+      // Any client made would log its states: none may exist.
+      const states: unknown[] = [];
+      const options = { ...mockOptions(counting.WebSocket), logger: (type: string) => states.push(type) };
+      const { body } = render(Feed, { props: { url: freshUrl(), options } });
+      vi.unstubAllGlobals();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(body).toContain('<p>idle none</p>');
+      expect(states).toEqual([]);
+      expect(counting.made).toHaveLength(0);
+      expect(native).not.toHaveBeenCalled();
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });

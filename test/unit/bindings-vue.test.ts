@@ -19,7 +19,12 @@ function setup() {
   const url = freshUrl();
   const { sockets } = serve(url);
   const counting = countingSocket();
-  const options: ConnectionOptions = mockOptions(counting.WebSocket);
+  // The states of every client made: none may exist during server rendering.
+  const states: string[] = [];
+  const options: ConnectionOptions = {
+    ...mockOptions(counting.WebSocket),
+    logger: (type, args) => type === 'state' && void states.push(String(args[0])),
+  };
   const renders = { count: 0 };
   const reducer = vi.fn((_: string, message: MessageEvent) => String(message.data));
   const Feed = defineComponent({
@@ -32,7 +37,7 @@ function setup() {
       };
     },
   });
-  return { url, sockets, counting, options, renders, reducer, Feed };
+  return { url, sockets, counting, states, options, renders, reducer, Feed };
 }
 
 describe('useConnection and useMessages in components', () => {
@@ -84,12 +89,14 @@ describe('useConnection in an effect scope', () => {
 
 describe('server rendering', () => {
   it('renders the idle state and touches no WebSocket; the hydrated app then connects', async () => {
-    const { counting, Feed } = setup();
+    const { counting, states, Feed } = setup();
     const native = vi.fn();
     vi.stubGlobal('WebSocket', native);
     const html = await renderToString(createSSRApp({ render: () => h(Feed) }));
     vi.unstubAllGlobals();
+    await vi.advanceTimersByTimeAsync(50);
     expect(html).toBe('<p>idle none</p>');
+    expect(states).toEqual([]);
     expect(counting.made).toHaveLength(0);
     expect(native).not.toHaveBeenCalled();
 
