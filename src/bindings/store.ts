@@ -72,7 +72,8 @@ const zero: Stats = { attempts: 0, reconnects: 0, retries: 0 };
 /** The snapshot before a client exists, and the one the server renders: the idle state. */
 export const idleSnapshot: ConnectionSnapshot = { state: 'idle', stats: zero };
 
-// Calls the app's code (a reducer, a listener): one that throws is reported as uncaught, the others run.
+// Calls the app's code (a reducer, a listener): one that throws is reported (`reportError`, where there
+// is none `console.error`) and the others still run.
 const safely = (fn: () => void) => {
   try {
     fn();
