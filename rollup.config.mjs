@@ -3,6 +3,7 @@
 // UMD for script tags with eventemitter3 inside (batteries included). The default build has
 // `dev` (src/core/dev.ts) false; dist/development/ has the same files with it true, for the
 // `development` export condition.
+
 import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -23,6 +24,33 @@ export const entries = {
   discovery: 'src/resolution/discovery.ts',
   delivery: 'src/features/delivery/index.ts',
 };
+
+// Framework bindings: each its own entry, built apart from the others so that it holds only the
+// store and its adapter. What they take from the client they import from the main entry
+// (`../index` in the source, `./index.mjs` or `./index.cjs` beside them), so an app that also
+// imports `resilient-ws` has one copy of the client, and the framework stays the app's.
+export const bindings = {
+  react: 'src/bindings/react.ts',
+  vue: 'src/bindings/vue.ts',
+  svelte: 'src/bindings/svelte.ts',
+};
+const frameworks = ['react', 'vue'];
+// `../index` from a binding is the main entry of the same build and format beside it: `./index.mjs`
+// from the entry files, `../index.mjs` from shared/.
+const mainEntry = (extension) => ({
+  name: 'main-entry',
+  resolveId: (source, importer) =>
+    source === '../index' && importer?.replace(/\\/g, '/').includes('/src/bindings/')
+      ? { id: 'resilient-ws:main', external: true }
+      : null,
+  renderChunk: (code, chunk) => ({
+    code: code.replaceAll(
+      /(['"])resilient-ws:main\1/g,
+      `'${chunk.fileName.includes('/') ? '..' : '.'}/index.${extension}'`,
+    ),
+    map: null,
+  }),
+});
 
 // The default build: src/core/dev.ts says false, and the bundler drops what depends on it.
 const production = {
@@ -49,9 +77,29 @@ const library = (dir, plugins) => ({
   }),
 });
 
+// Every binding in `format` into `dir`.
+const binding = (dir, format) => {
+  const extension = format === 'es' ? 'mjs' : 'cjs';
+  return {
+    input: bindings,
+    external: frameworks,
+    plugins: [mainEntry(extension), typescript(typescriptOptions)],
+    output: {
+      dir,
+      format,
+      sourcemap: true,
+      banner,
+      ...(format === 'cjs' && { exports: 'named' }),
+      entryFileNames: `[name].${extension}`,
+      chunkFileNames: `shared/[name]-[hash].${extension}`,
+    },
+  };
+};
+
 export default [
   library('dist', [production]),
   library('dist/development', []),
+  ...['dist', 'dist/development'].flatMap((dir) => [binding(dir, 'es'), binding(dir, 'cjs')]),
   // The UMD file: minified, default build; and its development twin, readable, for a script tag
   // while writing the app.
   ...[
@@ -78,6 +126,45 @@ export default [
       chunkFileNames: `shared/[name]-[hash].d.${extension}`,
     },
   })),
+  ...['mts', 'cts'].map((extension) => ({
+    input: bindings,
+    external: frameworks,
+    plugins: [mainEntry(extension === 'mts' ? 'mjs' : 'cjs'), dts()],
+    output: {
+      dir: 'dist',
+      entryFileNames: `[name].d.${extension}`,
+      chunkFileNames: `shared/[name]-[hash].d.${extension}`,
+    },
+  })),
+  // The React trading example (examples/react-trading): the page's app with React (production build)
+  // and the SDK in one script, so `npm start` serves it with no dev server. Not minified: it is read
+  // from disk by the demo server, and terser would double the build's time.
+  {
+    input: 'examples/react-trading/app.tsx',
+    plugins: [
+      production,
+      {
+        name: 'node-env',
+        transform: (code) =>
+          code.includes('process.env.NODE_ENV')
+            ? { code: code.replaceAll('process.env.NODE_ENV', '"production"'), map: null }
+            : null,
+      },
+      resolve({ browser: true }),
+      commonjs(),
+      typescript({
+        ...typescriptOptions,
+        tsconfig: './examples/react-trading/tsconfig.json',
+        noEmit: false,
+        include: ['examples/react-trading/*.tsx', 'src/**/*.ts'],
+      }),
+    ],
+    output: {
+      file: 'examples/react-trading/build/app.js',
+      format: 'iife',
+      sourcemap: true,
+    },
+  },
   // resilient-ws/server: the Node-only reference server (src/server has its own tsconfig with
   // Node types). `ws` is never imported at runtime; the node: builtins stay external.
   {

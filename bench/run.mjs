@@ -20,6 +20,7 @@ const benchmarks = [
   // After browser-receive, whose delivery figure it repeats.
   ['delivery', 'Delivery: envelope bytes, size, receive cost'],
   ['delivery-hostile', 'Delivery against hostile input (Node)'],
+  ['react-feed', 'React under a feed of 1,000 messages a second'],
 ];
 
 const resultsDirectory = new URL('./results/', import.meta.url);

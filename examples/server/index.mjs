@@ -20,7 +20,7 @@ try {
 }
 
 console.log(`Demo running at ${demo.url}/`);
-for (const page of ['chat', 'trading']) console.log(`  ${demo.url}/examples/${page}/`);
+for (const page of ['chat', 'trading', 'react-trading']) console.log(`  ${demo.url}/examples/${page}/`);
 const names = Object.keys(demo.control.status().backends);
 console.log(`Backends: ${names.map((name) => demo.control.backendUrl(name)).join(', ')}`);
 console.log(

@@ -20,6 +20,7 @@ export function indexPage(backends) {
 <ul>
 <li><a href="/examples/chat/">Chat</a>: messages sent while disconnected are queued and delivered on reconnect.</li>
 <li><a href="/examples/trading/">Trading</a>: ticker subscriptions resume after a reconnect, with a visible gap.</li>
+<li><a href="/examples/react-trading/">Trading in React</a>: the same feed through <code>resilient-ws/react</code>, rendered at most once per frame.</li>
 </ul>
 <h2>Backends</h2>
 <p>They share chat rooms and the price feed (stream <code>prices</code>) through a bus: Redis pub/sub when

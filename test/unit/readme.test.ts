@@ -41,9 +41,18 @@ describe('README', () => {
   });
 
   it('has TypeScript examples that compile against the source', { timeout: 30_000 }, () => {
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(([, code]) => code as string);
-    expect(blocks.length).toBeGreaterThanOrEqual(6);
-    const files = new Map(blocks.map((code, i) => [join(root, `test/readme-example-${i}.ts`), `export {};\n${code}`]));
+    const blocks = [...readme.matchAll(/```(tsx?)\n([\s\S]*?)```/g)].map(([, language, code]) => ({
+      language: language as string,
+      code: code as string,
+    }));
+    expect(blocks.length).toBeGreaterThanOrEqual(7);
+    expect(blocks.some(({ language }) => language === 'tsx')).toBe(true);
+    const files = new Map(
+      blocks.map(({ language, code }, i) => [
+        join(root, `test/readme-example-${i}.${language}`),
+        `export {};\n${code}`,
+      ]),
+    );
     const options: ts.CompilerOptions = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -53,6 +62,7 @@ describe('README', () => {
       noEmit: true,
       skipLibCheck: true,
       types: ['node'],
+      jsx: ts.JsxEmit.ReactJSX,
       // Every entry point, from the source (as rollup.config.mjs maps them).
       paths: Object.fromEntries(
         Object.entries({
@@ -64,6 +74,9 @@ describe('README', () => {
           '/preflight': 'resolution/feature.ts',
           '/discovery': 'resolution/discovery.ts',
           '/delivery': 'features/delivery/index.ts',
+          '/react': 'bindings/react.ts',
+          '/vue': 'bindings/vue.ts',
+          '/svelte': 'bindings/svelte.ts',
         }).map(([entry, file]) => [`resilient-ws${entry}`, [join(root, 'src', file)]]),
       ),
     };
