@@ -153,7 +153,10 @@ export class MemoryDedupStore implements DedupStore {
     const now = this.now();
     this.expire(now);
     let entry = this.scopes.get(scope);
-    if (!entry) this.scopes.set(scope, (entry = { ids: new Map(), order: new Queue() }));
+    if (!entry) {
+      entry = { ids: new Map(), order: new Queue() };
+      this.scopes.set(scope, entry);
+    }
     const claim = entry.ids.get(id);
     if (claim?.done) return 'done';
     if (claim && now - claim.at < this.pendingMs) return 'pending';
