@@ -67,19 +67,21 @@ export class Merge {
    * the rest, tab by tab.
    */
   open(batches: [port: string, frames: FrameData[]][]): FrameData[] {
+    // The resume first: what it lists applies to the subscriptions that follow it.
     const resumes: Record<string, number>[] = [];
-    const subscriptions: FrameData[] = [];
-    const rest: FrameData[] = [];
+    const others: [port: string, data: FrameData][] = [];
     for (const [port, frames] of batches)
       for (const data of frames) {
         const resume = this.#resumeOf(data);
         if (resume) resumes.push(resume);
-        else if (this.#subscriptionOf(data)) {
-          const out = this.send(port, data);
-          subscriptions.push(...out);
-        } else rest.push(data);
+        else others.push([port, data]);
       }
     const resume = this.#merge(resumes);
+    const subscriptions: FrameData[] = [];
+    const rest: FrameData[] = [];
+    for (const [port, data] of others)
+      if (this.#subscriptionOf(data)) subscriptions.push(...this.send(port, data));
+      else rest.push(data);
     return [...(resume === undefined ? [] : [resume]), ...subscriptions, ...rest];
   }
 

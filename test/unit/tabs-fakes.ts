@@ -38,7 +38,11 @@ export class FakeLocks {
 
   /** The tab `owner` is gone (closed, crashed): its locks are free, its requests forgotten. */
   drop(owner: string): void {
-    for (const [name, queue] of this.#queues) this.#queues.set(name, queue.filter((request) => request.owner !== owner));
+    for (const [name, queue] of this.#queues)
+      this.#queues.set(
+        name,
+        queue.filter((request) => request.owner !== owner),
+      );
     for (const [name, request] of this.#held)
       if (request.owner === owner) {
         this.#held.delete(name);
