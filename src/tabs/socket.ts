@@ -29,7 +29,7 @@ function closeEventOf(code: number, reason: string, wasClean: boolean): CloseEve
 }
 
 /** @internal A WebSocket-like port onto the connection the leader tab holds. */
-export class TabSocket extends EventTarget {
+export class TabSocket {
   static readonly CONNECTING = CONNECTING;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
@@ -59,14 +59,29 @@ export class TabSocket extends EventTarget {
   #batch?: FrameData[];
   #unregister: () => void;
 
+  // Listeners added with addEventListener. Not inherited from EventTarget: some EventTargets
+  // (happy-dom's) call `on<type>` members on dispatch too, which would call them twice.
+  readonly #target = new EventTarget();
+
   constructor(link: PortLink, url: string, protocols?: string | string[]) {
-    super();
     this.#link = link;
     this.url = url;
     this.id = link.portId();
     this.#protocols = protocols === undefined ? [] : ([] as string[]).concat(protocols);
     this.#unregister = link.register(this);
     this.#dial();
+  }
+
+  addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+    this.#target.addEventListener(...args);
+  }
+
+  removeEventListener(...args: Parameters<EventTarget['removeEventListener']>): void {
+    this.#target.removeEventListener(...args);
+  }
+
+  dispatchEvent(event: Event): boolean {
+    return this.#target.dispatchEvent(event);
   }
 
   /** Sends `data` through the leader. Throws while connecting, as a WebSocket does. */
@@ -164,6 +179,6 @@ export class TabSocket extends EventTarget {
   #fire(event: Event): void {
     const handler = (this as unknown as Record<string, ((event: Event) => void) | null>)[`on${event.type}`];
     handler?.call(this, event);
-    this.dispatchEvent(event);
+    this.#target.dispatchEvent(event);
   }
 }
