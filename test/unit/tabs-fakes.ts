@@ -177,6 +177,7 @@ export class FakeClock {
   timers(owner: string) {
     return {
       setTimeout: (callback: () => void, ms: number) => {
+        if (this.#dead.has(owner)) return 0;
         const timer = { at: this.now + Math.max(0, ms), owner, callback, id: ++this.#ids };
         this.#timers.push(timer);
         return timer.id;
@@ -187,10 +188,12 @@ export class FakeClock {
     };
   }
 
-  /** Forgets the timers of a tab that is gone. */
+  /** The tab `owner` is gone: its timers never run, those it is still asked to set included. */
   drop(owner: string): void {
+    this.#dead.add(owner);
     this.#timers = this.#timers.filter((timer) => timer.owner !== owner);
   }
+  readonly #dead = new Set<string>();
 
   /** Moves time on by `ms`, running every due timer of tabs not frozen, in order, settling after each. */
   async advance(ms: number): Promise<void> {
