@@ -13,7 +13,7 @@ function profile() {
   const locks = new FakeLocks();
   const bus = new FakeBus();
   const clock = new FakeClock();
-  const tabs: ReturnType<typeof open>[] = [];
+  const tabs: { dead: boolean; name: string; election: Election }[] = [];
   function open(name: string, { visible = true, random = 0.5 } = {}) {
     const channel = new TabChannel(key, name, bus.for(name));
     const view = { visible };

@@ -133,7 +133,7 @@ export class FakeBus {
     for (const entry of this.#channels) if (entry.owner === owner) this.#channels.delete(entry);
   }
 
-  #post(from: { name: string; channel: FakeChannel }, message: unknown): void {
+  #post(from: { name: string; owner: string; channel: FakeChannel }, message: unknown): void {
     if (!this.#has(from.channel) && from.channel) return;
     const clone = structuredClone(message);
     for (const entry of this.#channels)
