@@ -71,6 +71,8 @@ const isId = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= MAX_ID;
 const isText = (value: unknown, max = MAX_TEXT): value is string => typeof value === 'string' && value.length <= max;
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+// An epoch far below the largest safe integer: one forged near it could not be counted past.
+const isEpoch = (value: unknown): value is number => isCount(value) && value < 2 ** 40;
 /** Data a WebSocket could send; anything else (an object, a number) is not ours. */
 export const isData = (value: unknown): value is FrameData =>
   typeof value === 'string' ||
@@ -113,7 +115,7 @@ export function readFrame(data: unknown, key: string): Frame | Rejection {
     if (data.v !== FRAMES_VERSION) return 'version';
     const type = data.type as FrameType;
     const check = typeof type === 'string' && Object.hasOwn(checks, type) ? checks[type] : undefined;
-    if (!check || !isId(data.from) || !isId(data.leader) || !isCount(data.epoch) || !check(data)) return 'malformed';
+    if (!check || !isId(data.from) || !isId(data.leader) || !isEpoch(data.epoch) || !check(data)) return 'malformed';
     return data as unknown as Frame;
   } catch {
     return 'malformed';

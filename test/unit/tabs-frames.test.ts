@@ -49,6 +49,7 @@ describe('reading frames', () => {
     ['a long sender', { ...valid[1], from: 'x'.repeat(65) }],
     ['a negative epoch', { ...valid[1], epoch: -1 }],
     ['a fractional epoch', { ...valid[1], epoch: 1.5 }],
+    ['an epoch that could not be counted past', { ...valid[1], epoch: 2 ** 40 }],
     ['no leader', { ...valid[1], leader: undefined }],
     ['a beat without time', { ...envelope, type: 'beat' }],
     ['a connect without url', { ...valid[2], url: 3 }],
