@@ -81,6 +81,8 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#lastBeat = this.#options.now();
     this.#ask(false);
     this.#tick();
+    // The leader beats when it hears this, so a new tab need not wait a beat to know it.
+    channel.post({ type: 'hello', epoch: 0, leader: channel.tab });
   }
 
   /** Steps down for good (the client is closed). */
@@ -139,11 +141,15 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.emit('leadership', this.leadership);
     const beat = () => {
       if (this.role !== 'leader') return;
-      channel?.post({ type: 'beat', ...(this.leadership as Leadership), at: this.#options.now() });
+      this.#beat();
       this.#timer = timers.setTimeout(beat, beatInterval);
     };
     timers.clearTimeout(this.#timer);
     beat();
+  }
+
+  #beat(): void {
+    this.#options.channel?.post({ type: 'beat', ...(this.leadership as Leadership), at: this.#options.now() });
   }
 
   // Ends this tab's leadership, if it has one (saying bye, letting go of the lock), and follows
@@ -167,7 +173,9 @@ export class Election extends EventEmitter<ElectionEvents> {
   #hear(frame: Frame): void {
     if (this.#stopped) return;
     this.#seen = Math.max(this.#seen, frame.epoch);
-    if (frame.type === 'beat') {
+    if (frame.type === 'hello') {
+      if (this.role === 'leader' && frame.from !== this.#options.channel?.tab) this.#beat();
+    } else if (frame.type === 'beat') {
       if (same(frame, this.leadership)) this.#lastBeat = this.#options.now();
       else if (newer(frame, this.leadership)) {
         // A newer leadership: ours is over (we were frozen, or our lock was stolen); follow it.

@@ -22,6 +22,9 @@ export interface Leadership {
 export type Body =
   | /** Leader → all, every `beatInterval`: alive, at this wall-clock time. */ { type: 'beat'; at: number }
   | /** Leader → all: steps down now; ports connected to it are closed. */ { type: 'bye' }
+  | /** A tab that just started → the leader, which beats at once (under epoch 0 and the sender's id). */ {
+      type: 'hello';
+    }
   | /** Tab → leader: port `port` dials `url`. */ { type: 'connect'; port: string; url: string; protocols: string[] }
   | /** Leader → tab: the connection is open for `port`; the next message is `n + 1`. */ {
       type: 'open';
@@ -87,6 +90,7 @@ const isCode = (value: unknown): value is number =>
 const checks: { [T in FrameType]: (frame: Record<string, unknown>) => boolean } = {
   beat: (frame) => isCount(frame.at),
   bye: () => true,
+  hello: () => true,
   connect: (frame) =>
     isId(frame.port) &&
     isText(frame.url) &&

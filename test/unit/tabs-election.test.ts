@@ -69,6 +69,15 @@ describe('electing a leader', () => {
     expect(second.election.role).toBe('follower');
   });
 
+  it('tells a new tab who leads at once, without waiting for the next beat', async () => {
+    const { open } = profile();
+    open('a');
+    await settle();
+    const second = open('b');
+    await settle();
+    expect(second.election.leadership).toEqual({ epoch: 1, leader: 'a' });
+  });
+
   it('hands leadership to a waiting tab when the leader closes, under a higher epoch', async () => {
     const { open, clock, leaders, locks } = profile();
     const first = open('a');

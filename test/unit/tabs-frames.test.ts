@@ -20,6 +20,7 @@ const valid: Frame[] = [
   { ...envelope, type: 'message', n: 7, data: '{"stream":"a","seq":2,"data":1}' },
   { ...envelope, type: 'close', port: '*', code: 1006, reason: '' },
   { ...envelope, type: 'close', port: 'tab2.1', code: 4000, reason: 'bye' },
+  { ...envelope, type: 'hello', epoch: 0, leader: 'tab1' },
 ];
 
 describe('reading frames', () => {
@@ -43,7 +44,7 @@ describe('reading frames', () => {
   });
 
   const malformed: [string, unknown][] = [
-    ['an unknown type', { ...envelope, type: 'hello' }],
+    ['an unknown type', { ...envelope, type: 'welcome' }],
     ['an inherited type', { ...envelope, type: 'toString' }],
     ['no sender', { ...valid[1], from: '' }],
     ['a long sender', { ...valid[1], from: 'x'.repeat(65) }],
