@@ -125,6 +125,21 @@ describe('electing a leader', () => {
     expect(second.election.role).toBe('follower');
   });
 
+  it('lets go at once of a grant that comes while paused, so the next tab in the queue leads', async () => {
+    const { open, clock, leaders, locks } = profile();
+    const first = open('a');
+    await settle();
+    const second = open('b');
+    open('c');
+    await clock.advance(1000);
+    second.election.pause();
+    first.gone();
+    await settle();
+    expect(leaders()).toEqual(['c']);
+    expect(locks.grants.map(([, owner]) => owner)).toEqual(['a', 'b', 'c']);
+    expect(locks.abortedWhileQueued).toBe(0);
+  });
+
   it('takes leadership from a frozen leader after the timeout, and the leader steps down when it wakes', async () => {
     const { open, clock, leaders, locks } = profile();
     const first = open('a');

@@ -25,6 +25,11 @@ export class FakeLocks {
   readonly #queues = new Map<string, LockRequest[]>();
   /** Every grant, in order: [lock name, owner]. */
   readonly grants: [string, string][] = [];
+  /**
+   * Queued requests aborted through their signal. Chromium 156 closes the page that does this,
+   * so it must stay 0.
+   */
+  abortedWhileQueued = 0;
 
   /** The lock manager of the tab `owner`. */
   for(owner: string): LockManagerLike {
@@ -70,6 +75,7 @@ export class FakeLocks {
       options.signal?.addEventListener('abort', () => {
         const queue = this.#queues.get(name) ?? [];
         if (!queue.includes(request)) return;
+        this.abortedWhileQueued++;
         queue.splice(queue.indexOf(request), 1);
         reject(abortError());
       });

@@ -91,6 +91,7 @@ async function run(ops: Op[]): Promise<void> {
   };
 
   const check = () => {
+    expect(locks.abortedWhileQueued).toBe(0);
     expect(FakeSocket.open().filter((socket) => socket.readyState === 1).length).toBeLessThanOrEqual(1);
     for (const tab of tabs) expect(tab.skipped, tab.name).toEqual([]);
   };
