@@ -17,7 +17,8 @@ export const CORS = {
 export const PREFLIGHT = {
   ...CORS,
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': '*',
+  // A wildcard does not cover Authorization (Fetch standard), which a preflight of ws://user:pass@… sends.
+  'Access-Control-Allow-Headers': 'Authorization, *',
   'Access-Control-Max-Age': '600',
 };
 

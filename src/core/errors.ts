@@ -2,7 +2,7 @@
 // the URL, the close code, the outcome) and a message that says what to do about it.
 
 import { dev } from './dev';
-import { redactText, redactUrl } from './redact';
+import { redactError, redactText, redactUrl } from './redact';
 
 /**
  * Something that ended an attempt, an open connection, or a resolution step.
@@ -105,9 +105,10 @@ export class ResolveError extends ResilientWebSocketError {
     retryAfter?: number,
   ) {
     // Redacted here, once for every caller, custom resolvers included: this error travels in
-    // `reconnecting.reason`, `failed.outcome` and `stats.lastOutcome`.
+    // `reconnecting.reason`, `failed.outcome` and `stats.lastOutcome`. So is its cause: a
+    // platform's error quotes the URL it refused (fetch: "…a URL that includes credentials: …").
     super(redactText(message), 'ResolveError');
-    Object.assign(this, { reason, url: redactUrl(url), cause, status, retryAfter });
+    Object.assign(this, { reason, url: redactUrl(url), cause: cause && redactError(cause), status, retryAfter });
   }
 }
 

@@ -37,6 +37,7 @@ export interface ResolutionOptions {
    * Headers and a body go only where a redirect is allowed to lead (see `allowedHosts` and
    * `allowInsecure`): with either set, each preflight costs one more request, a bare GET that
    * finds the final URL first; the real request then goes there and must not be redirected.
+   * An endpoint with userinfo sends it as `Authorization: Basic` unless `headers` is set.
    * @default undefined (a GET with fetch's defaults)
    */
   request?: RequestSettings;
@@ -213,7 +214,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
         // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
         // for a server that drops plain GETs without an HTTP answer but takes upgrades.
         const reachable = await Promise.race([
-          fetch(probeUrl, { mode: 'no-cors', signal }).then(
+          fetch(probeUrl.replace(/\/\/.*@/, '//'), { mode: 'no-cors', signal }).then(
             () => true,
             () => false,
           ),

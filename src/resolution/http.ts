@@ -43,12 +43,21 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  */
 export async function request(
   fetcher: typeof fetch,
-  url: string,
+  given: string,
   settings: RequestSettings,
   signal: AbortSignal,
   now: number,
   rules: DestinationRules = {},
 ): Promise<HttpAnswer> {
+  const from = new URL(given, (globalThis as { location?: Location }).location?.href);
+  const asked = from.href;
+  const basic = `Basic ${btoa(unescape(`${from.username}:${from.password}`))}`;
+  from.username = from.password = '';
+  const url = from.href;
+  // fetch refuses a URL with userinfo ("a URL that includes credentials"); a WebSocket handshake
+  // sends it as Basic credentials when the server asks for them (Chromium, Firefox, the `ws`
+  // package), so the request goes without it and sends it that way, unless the app set headers.
+  if (url !== asked) settings = { headers: { authorization: basic }, ...settings };
   const withSecrets = !!settings.body || Object.keys(settings.headers ?? {}).length > 0;
   const send = async (target: string, init: RequestInit): Promise<Response> => {
     try {
@@ -69,8 +78,7 @@ export async function request(
     url,
     withSecrets ? { credentials: settings.credentials, redirect: 'follow' } : { ...settings, redirect: 'follow' },
   );
-  const from = new URL(url, (globalThis as { location?: Location }).location?.href);
-  const final = first.url || from.href;
+  const final = first.url || url;
   checkDestination(final, from.protocol === 'https:', rules, from.hostname);
   let response = first;
   if (withSecrets) {
@@ -82,7 +90,8 @@ export async function request(
   const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
   return {
     status: response.status,
-    url: final,
+    // The userinfo is for the URL it came with: where a redirect led, it is left behind.
+    url: first.redirected ? final : asked,
     redirected: first.redirected,
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
     maxAge: clampAge(maxAge === undefined ? undefined : Number(maxAge)),
