@@ -171,6 +171,22 @@ describe('heartbeat', () => {
 });
 
 describe('network', () => {
+  it('started offline, says so at once: the idle → offline state event comes with the automatic connect', async () => {
+    const env = environment(false);
+    const client = createClient({ environment: env });
+    const states: [string, string][] = [];
+    client.on('state', (state, previous) => states.push([previous, state]));
+    await advance(0);
+    expect(client.state).toBe('offline');
+    expect(states).toEqual([['idle', 'offline']]);
+    env.navigator.onLine = true;
+    env.window.dispatchEvent(new Event('online'));
+    expect(states).toEqual([
+      ['idle', 'offline'],
+      ['offline', 'waiting'],
+    ]);
+  });
+
   it('spends no attempts while offline and reconnects promptly when online', async () => {
     pingServer();
     const env = environment(false);
