@@ -127,8 +127,8 @@ export function rawHttpResponse(socket, status, headers, body = '') {
     return;
   }
   const all = {
-    ...headers,
     'Content-Type': 'text/plain; charset=utf-8',
+    ...headers,
     'Content-Length': Buffer.byteLength(body),
     Connection: 'close',
   };

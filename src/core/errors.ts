@@ -16,6 +16,11 @@ import { redactError, redactText, redactUrl } from './redact';
  *   evidence); false for a preflight URL, a discovery endpoint or a resolver.
  *   `retryAfter` is in ms, when the server sent a readable Retry-After.
  * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
+ * - `not-websocket`: a GET on the WebSocket URL answered `status` (2xx) with `contentType`, and the
+ *   handshake that followed the last such answer failed: where a WebSocket server answers a GET
+ *   with 426 (or 400, 404…) and an upgrade with 101, something else answers (a wrong path, a proxy
+ *   that drops the Upgrade and Connection headers, a single-page app's fallback route). The
+ *   browser hides the handshake's own answer (Chromium logs "Unexpected response code: 200").
  */
 export type Outcome =
   | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
@@ -23,7 +28,8 @@ export type Outcome =
   | { type: 'exception'; error: unknown }
   | { type: 'heartbeat' }
   | { type: 'http'; status: number; url: string; probe: boolean; retryAfter?: number }
-  | { type: 'resolve'; error: ResolveError };
+  | { type: 'resolve'; error: ResolveError }
+  | { type: 'not-websocket'; status: number; contentType: string; url: string };
 
 const brand = Symbol.for('resilient-ws.error');
 

@@ -1,6 +1,7 @@
 // The HTTP side of resolution: one request with a timeout, and what its answer says about
 // the endpoint (final URL after redirects, status, Retry-After, max-age).
 
+import { dev } from '../core/dev';
 import { ResolveError } from '../core/errors';
 import { maxTimerDelay } from '../core/options';
 import { checkDestination, clampAge, type DestinationRules, redactUrl } from './url';
@@ -51,13 +52,17 @@ export async function request(
 ): Promise<HttpAnswer> {
   const from = new URL(given, (globalThis as { location?: Location }).location?.href);
   const asked = from.href;
-  const basic = `Basic ${btoa(unescape(`${from.username}:${from.password}`))}`;
-  from.username = from.password = '';
-  const url = from.href;
+  const url = asked.replace(/\/\/[^/]*@/, '//');
   // fetch refuses a URL with userinfo ("a URL that includes credentials"); a WebSocket handshake
   // sends it as Basic credentials when the server asks for them (Chromium, Firefox, the `ws`
   // package), so the request goes without it and sends it that way, unless the app set headers.
-  if (url !== asked) settings = { headers: { authorization: basic }, ...settings };
+  // Percent-decoded to its bytes first, as the browser does.
+  if (url !== asked) {
+    settings = {
+      headers: { authorization: `Basic ${btoa(unescape(`${from.username}:${from.password}`))}` },
+      ...settings,
+    };
+  }
   const withSecrets = !!settings.body || Object.keys(settings.headers ?? {}).length > 0;
   const send = async (target: string, init: RequestInit): Promise<Response> => {
     try {
@@ -67,7 +72,7 @@ export async function request(
       throw new ResolveError(
         signal.aborted
           ? `${method} ${redactUrl(target)} timed out`
-          : `${method} ${redactUrl(target)} failed: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), ${init.redirect === 'error' ? 'a redirect, ' : ''}or the browser blocked a request to a private network`,
+          : `${method} ${redactUrl(target)} failed${dev ? `: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), ${init.redirect === 'error' ? 'a redirect, ' : ''}or the browser blocked a request to a private network` : ''}`,
         'network',
         target,
         cause,
