@@ -11,7 +11,12 @@ import { launchChromium, median, seconds, sleep, startBackend, startPageServer }
 
 const clients = 100;
 const window = 100;
-const timings = { initialDelay: 500, maxDelay: 2000, connectTimeout: 3000, heartbeat: { interval: 1000, timeout: 2000 } };
+const timings = {
+  initialDelay: 500,
+  maxDelay: 2000,
+  connectTimeout: 3000,
+  heartbeat: { interval: 1000, timeout: 2000 },
+};
 const goals = { peak: 0.15, pagesBack: 1500, pageBack: 2000, single: 350 };
 
 /** The measurements: storms in 10 pages or one, and one client alone; each through a URL or discovery. */
@@ -117,7 +122,9 @@ async function storm(umd, variant) {
     await tearDown(setup);
   }
   const { open, reports, restartedAt, restartedWall } = measured;
-  const back = reports.map(({ opens }) => (opens.findLast((time) => time >= restartedWall) ?? Infinity) - restartedWall);
+  const back = reports.map(
+    ({ opens }) => (opens.findLast((time) => time >= restartedWall) ?? Infinity) - restartedWall,
+  );
   const recovery = Math.max(...back);
   const counts = new Array(Math.max(1, Math.ceil(Math.min(recovery, 30_000) / window))).fill(0);
   for (const time of backend.upgrades) {
@@ -134,9 +141,20 @@ async function storm(umd, variant) {
     return bins;
   };
   const attemptCounts = histogram(firstAttempt);
-  const dialCounts = histogram(reports.map(({ dials }) => (dials.find((time) => time >= restartedWall) ?? Infinity) - restartedWall));
+  const dialCounts = histogram(
+    reports.map(({ dials }) => (dials.find((time) => time >= restartedWall) ?? Infinity) - restartedWall),
+  );
   const getCounts = histogram(backend.gets.map((time) => time - restartedAt));
-  return { open, recovery, peak: Math.max(...counts), counts, attemptCounts, dialCounts, getCounts, medianBack: median(back) };
+  return {
+    open,
+    recovery,
+    peak: Math.max(...counts),
+    counts,
+    attemptCounts,
+    dialCounts,
+    getCounts,
+    medianBack: median(back),
+  };
 }
 
 /** `rounds` outages of one client in one page: from the restart until it is open again. */
@@ -149,11 +167,10 @@ async function single(umd, variant, rounds) {
     await tab.goto(`${pages.origin}/`);
     const endpoint = variant.discovery ? `${pages.origin}/discover` : backend.url;
     for (let round = 0; round < rounds; round++) {
-      await tab.evaluate(([url, options, discovery]) => window.start(url, 1, options, discovery), [
-        endpoint,
-        timings,
-        variant.discovery,
-      ]);
+      await tab.evaluate(
+        ([url, options, discovery]) => window.start(url, 1, options, discovery),
+        [endpoint, timings, variant.discovery],
+      );
       if ((await waitForOpen([tab], 1, 10_000)) !== 1) throw new Error('the client did not open');
       await sleep(200);
       await backend.kill();

@@ -29,8 +29,8 @@ export interface HttpAnswer {
 
 /** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  // No header (null, read as "null") or an empty one parses as NaN below.
+  const ms = /^\s*\d+\s*$/.test(value as string) ? Number(value) * 1000 : Date.parse(value as string) - now;
   return Number.isNaN(ms) ? undefined : Math.min(maxTimerDelay, Math.max(0, ms));
 }
 
@@ -99,7 +99,8 @@ export async function request(
     url: first.redirected ? final : asked,
     redirected: first.redirected,
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
-    maxAge: clampAge(maxAge === undefined ? undefined : Number(maxAge)),
+    // Number(undefined) is NaN, which clampAge turns into undefined.
+    maxAge: clampAge(Number(maxAge)),
     response,
   };
 }

@@ -217,7 +217,7 @@ describe('network', () => {
     env.window.dispatchEvent(new Event('online'));
     await advance(310);
     expect(client.stats.attempts).toBe(2);
-    expect(delays).toEqual([5000, 10_000]);
+    expect(delays).toEqual([5000, 15_000]);
   });
 
   it('checks liveness when going offline while open, instead of closing blindly', async () => {
@@ -370,7 +370,7 @@ describe('liveness details', () => {
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(30_000);
     expect(sockets.length).toBeGreaterThanOrEqual(3);
-    expect(delays.slice(0, 3)).toEqual([500, 1000, 2000]);
+    expect(delays.slice(0, 3)).toEqual([500, 1500, 3000]);
   });
 
   it('treats a pong matcher that throws as "not a pong" and still delivers the message', async () => {

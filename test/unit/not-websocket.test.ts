@@ -50,8 +50,8 @@ describe('HTTP 200 where the WebSocket server should be', () => {
     const log = record(ws, 'reconnecting');
     await advance(20_000);
     const delays = log.map(([, info]) => (info as { delay: number }).delay);
-    // Full jitter with random 0.5: half of 1000 × 2^(n−1), for every outcome alike.
-    expect(delays.slice(0, 5)).toEqual([500, 1000, 2000, 4000, 8000]);
+    // Full jitter with random 0.5: the middle of each window (0–1000, 1000–2000, 2000–4000…), for every outcome alike.
+    expect(delays.slice(0, 5)).toEqual([500, 1500, 3000, 6000, 12_000]);
     expect(reasons(log).slice(0, 5)).toEqual(['close', 'close', 'not-websocket', 'close', 'not-websocket']);
   });
 
