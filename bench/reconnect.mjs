@@ -56,8 +56,10 @@ function predicted(options, samples = 100_000) {
   for (let sample = 0; sample < samples; sample++) {
     let time = 0;
     let previous = 0;
+    // The client draws its phase once per run of failures (see Jitter).
+    const phase = random();
     for (let attempt = 1; time < downtime; attempt++) {
-      previous = backoffDelay(settings, attempt, previous, random);
+      previous = backoffDelay(settings, attempt, previous, () => phase);
       time += previous;
     }
     waits.push(time - downtime);
@@ -102,9 +104,9 @@ export async function run() {
     ],
     notes: [
       `Each run uses a fresh client: it opens, the server terminates every socket and closes its listener, and listens on the same port ${downtime / 1000} s later.`,
-      `Full jitter draws retry n uniformly from [0, initialDelay × ${defaults.factor}^(n−1)]: during a 2 s outage a client makes ` +
+      `Full jitter puts retry n at the client's phase (one draw per run of failures) within its window, from d(n−1) to d(n), d(n) = initialDelay × ${defaults.factor}^(n−1): during a 2 s outage a client makes ` +
         `${standard.failed.toFixed(1)} failed attempts on average (defaults), and the wait after the backend is back is ` +
-        'whatever remains of the current, already grown, random delay. Seven runs of a random variable are noisy: ' +
+        'the rest of the current window up to its phase. Seven runs of a random variable are noisy: ' +
         'the simulated figures are the expectation. A smaller initialDelay fails more often during the outage, so ' +
         'its delay grows further and its tail is longer.',
     ],

@@ -17,6 +17,7 @@ const benchmarks = [
   ['memory', 'Memory (Node, child process with --expose-gc)'],
   ['browser-receive', 'Receive path in Chromium and Firefox'],
   ['browser-storm', 'Reconnect storm in Chromium and Firefox'],
+  ['browser-storm-pages', 'Reconnect storm across pages, and one client alone, in Chromium'],
   // After browser-receive, whose delivery figure it repeats.
   ['delivery', 'Delivery: envelope bytes, size, receive cost'],
   ['delivery-hostile', 'Delivery against hostile input (Node)'],

@@ -36,8 +36,11 @@ function featuresOf(url: string | URL | Resolver, options: Options): Feature[] {
  */
 export class ResilientWebSocket extends CoreWebSocket {
   /**
-   * @param url ws:, wss:, or their http:/https: twins (relative URLs resolve against the page);
-   *   or a {@link Resolver} that finds the endpoint before each attempt, such as {@link discover}.
+   * @param url ws:, wss:, or their http:/https: twins (relative URLs resolve against the page).
+   *   Userinfo (`wss://user:password@host/`) is kept for the handshake, which sends it as Basic
+   *   credentials when the server asks, as the native WebSocket does; preflight requests go to the
+   *   URL without it and send it as `Authorization: Basic` (fetch refuses such a URL). Or a
+   *   {@link Resolver} that finds the endpoint before each attempt, such as {@link discover}.
    * @param protocols subprotocols, as for `WebSocket`; or the options, when there are none.
    * @param options see {@link Options}.
    * @throws InvalidArgumentError for a bad URL or option, or when no WebSocket exists.

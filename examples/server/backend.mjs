@@ -24,6 +24,10 @@ import { handleLegacyMessage } from './hub.mjs';
 const CHAT_CHANNEL = 'demo:chat';
 /** Stream messages each backend keeps per stream for clients that resume. */
 const BUFFER_SIZE = 500;
+// The "answer 200" switch: a page for every GET and every upgrade, as from something that is not a
+// WebSocket server (Chromium logs "Unexpected response code: 200"; script sees 1006).
+const HTML = 'text/html; charset=utf-8';
+const NOT_A_WEBSOCKET_PAGE = '<!doctype html><title>App</title><p>Not a WebSocket server: this is a page.</p>\n';
 
 /**
  * Creates backend `name`, which starts listening on `initialPort` (0: any) when start() is called.
@@ -131,8 +135,11 @@ export function createBackend(name, initialPort, hub, fleet) {
     },
 
     setStatus(httpStatus, retryAfter) {
-      if (httpStatus !== null && !(Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599)) {
-        throw new ControlError(`status must be an HTTP error status (400-599) or null, got ${httpStatus}`);
+      const valid = httpStatus === 200 || (Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599);
+      if (httpStatus !== null && !valid) {
+        throw new ControlError(
+          `status must be 200 (a page), an HTTP error status (400-599) or null, got ${httpStatus}`,
+        );
       }
       if (retryAfter !== undefined && retryAfter !== null) {
         const ok = (Number.isInteger(retryAfter) && retryAfter >= 0) || (typeof retryAfter === 'string' && retryAfter);
@@ -184,6 +191,7 @@ export function createBackend(name, initialPort, hub, fleet) {
     }
     req.resume();
     if (pathname !== '/ws') return sendText(res, 404, 'Not found; the WebSocket endpoint is /ws\n');
+    if (backend.status === 200) return sendText(res, 200, NOT_A_WEBSOCKET_PAGE, { 'Content-Type': HTML });
     if (backend.status !== null) {
       return sendText(res, backend.status, `${backend.status} ${http.STATUS_CODES[backend.status] ?? ''}\n`, {
         ...errorHeaders(),
@@ -207,6 +215,10 @@ export function createBackend(name, initialPort, hub, fleet) {
     if (backend.draining) {
       // A draining backend takes no new clients; discovery already points elsewhere.
       return rawHttpResponse(socket, 503, { ...CORS, 'Retry-After': '1' }, 'Draining for a restart\n');
+    }
+    if (backend.status === 200) {
+      // What a single-page app's fallback route, or a proxy that dropped the Upgrade header, answers.
+      return rawHttpResponse(socket, 200, { ...CORS, 'Content-Type': HTML }, NOT_A_WEBSOCKET_PAGE);
     }
     if (backend.status !== null) {
       const reason = `${backend.status} ${http.STATUS_CODES[backend.status] ?? ''}\n`;

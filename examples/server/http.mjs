@@ -18,7 +18,8 @@ export const CORS = {
 export const PREFLIGHT = {
   ...CORS,
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': '*',
+  // A wildcard does not cover Authorization (Fetch standard), which a preflight of ws://user:pass@… sends.
+  'Access-Control-Allow-Headers': 'Authorization, *',
   'Access-Control-Max-Age': '600',
 };
 
@@ -160,8 +161,8 @@ export function rawHttpResponse(socket, status, headers, body = '') {
     return;
   }
   const all = {
-    ...headers,
     'Content-Type': 'text/plain; charset=utf-8',
+    ...headers,
     'Content-Length': Buffer.byteLength(body),
     Connection: 'close',
   };

@@ -67,6 +67,7 @@
         <button id="close-1012" type="button">Close 1012</button>
         <button id="status-403" type="button">Answer 403</button>
         <button id="status-503" type="button">503, retry 3 s</button>
+        <button id="status-200" type="button" title="A page for every GET and upgrade, as from a wrong path, a proxy that drops the upgrade, or a fallback route">Answer 200</button>
         <button id="clear-status" type="button">Clear status</button>
         <button id="switch" type="button">Switch to b</button>
         <button id="reset" type="button" class="quiet">Reset demo</button>
@@ -200,7 +201,10 @@
       client.on('reconnecting', ({ attempt, delay, reason }) => {
         retryAt = Date.now() + delay;
         retryNumber = attempt;
-        showError(describeOutcome(reason), reason.type === 'http' ? reason.status : undefined);
+        showError(
+          describeOutcome(reason),
+          reason.type === 'http' || reason.type === 'not-websocket' ? reason.status : undefined,
+        );
         updateCountdown();
       });
       client.on('failed', (error) => showError(error.message, error.status));
@@ -218,6 +222,8 @@
         }
         case 'resolve':
           return outcome.error.message;
+        case 'not-websocket':
+          return `HTTP ${outcome.status} ${outcome.contentType} from ${outcome.url}: not a WebSocket server (check the path, the proxy's Upgrade and Connection headers, a fallback route)`;
         case 'timeout':
           return 'the handshake timed out';
         case 'heartbeat':
@@ -323,6 +329,7 @@
       'close-1012': () => [{ action: 'closeAll', backend: targetBackend(), code: 1012, reason: 'service restart' }],
       'status-403': () => [{ action: 'setStatus', backend: targetBackend(), status: 403 }],
       'status-503': () => [{ action: 'setStatus', backend: targetBackend(), status: 503, retryAfter: 3 }],
+      'status-200': () => [{ action: 'setStatus', backend: targetBackend(), status: 200 }],
       'clear-status': () => [{ action: 'setStatus', backend: targetBackend(), status: null }],
       switch: () => [{ action: 'switch', backend: serverStatus?.current === 'b' ? 'a' : 'b' }],
       reset: () => [{ action: 'reset' }],

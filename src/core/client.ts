@@ -23,8 +23,11 @@ const maxCloseReasonBytes = 123;
  */
 export class CoreWebSocket extends Lifecycle {
   /**
-   * @param url ws:, wss:, or their http:/https: twins (relative URLs resolve against the page);
-   *   `''` when a feature (a resolver) finds the endpoint.
+   * @param url ws:, wss:, or their http:/https: twins (relative URLs resolve against the page).
+   *   Userinfo (`wss://user:password@host/`) is kept for the handshake, which sends it as Basic
+   *   credentials when the server asks, as the native WebSocket does; preflight requests go to the
+   *   URL without it and send it as `Authorization: Basic` (fetch refuses such a URL). `''` when
+   *   a feature (a resolver) finds the endpoint.
    * @param protocols subprotocols, as for `WebSocket`; or the options, when there are none.
    * @param options see {@link CoreOptions}.
    * @throws InvalidArgumentError for a bad URL or option, or when no WebSocket exists.

@@ -4,8 +4,9 @@
 /**
  * True in the development build, which bundlers pick through the `development` export condition
  * (Vite's dev server, webpack in development mode, `node --conditions=development`); false in the
- * default build. Only the wording of {@link InvalidArgumentError} differs: both builds check every
- * argument and throw the same error naming it and the value; the development build also says what
- * was expected.
+ * default build. Only wording differs: both builds check every argument and throw the same
+ * {@link InvalidArgumentError} naming it and the value, and the development build also says what
+ * was expected; after a failed preflight request, or a page where a WebSocket server should be,
+ * it also says what to check.
  */
 export const dev: boolean = true;

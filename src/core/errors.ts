@@ -2,7 +2,7 @@
 // the URL, the close code, the outcome) and a message that says what to do about it.
 
 import { dev } from './dev';
-import { redactText, redactUrl } from './redact';
+import { redactError, redactText, redactUrl } from './redact';
 
 /**
  * Something that ended an attempt, an open connection, or a resolution step.
@@ -16,6 +16,11 @@ import { redactText, redactUrl } from './redact';
  *   evidence); false for a preflight URL, a discovery endpoint or a resolver.
  *   `retryAfter` is in ms, when the server sent a readable Retry-After.
  * - `resolve`: resolving failed before any socket opened; `error.reason` says how.
+ * - `not-websocket`: a GET on the WebSocket URL answered `status` (2xx) with `contentType`, and the
+ *   handshake that followed the last such answer failed: where a WebSocket server answers a GET
+ *   with 426 (or 400, 404…) and an upgrade with 101, something else answers (a wrong path, a proxy
+ *   that drops the Upgrade and Connection headers, a single-page app's fallback route). The
+ *   browser hides the handshake's own answer (Chromium logs "Unexpected response code: 200").
  */
 export type Outcome =
   | { type: 'close'; code: number; reason: string; wasClean: boolean; opened: boolean }
@@ -23,7 +28,8 @@ export type Outcome =
   | { type: 'exception'; error: unknown }
   | { type: 'heartbeat' }
   | { type: 'http'; status: number; url: string; probe: boolean; retryAfter?: number }
-  | { type: 'resolve'; error: ResolveError };
+  | { type: 'resolve'; error: ResolveError }
+  | { type: 'not-websocket'; status: number; contentType: string; url: string };
 
 const brand = Symbol.for('resilient-ws.error');
 
@@ -105,9 +111,10 @@ export class ResolveError extends ResilientWebSocketError {
     retryAfter?: number,
   ) {
     // Redacted here, once for every caller, custom resolvers included: this error travels in
-    // `reconnecting.reason`, `failed.outcome` and `stats.lastOutcome`.
+    // `reconnecting.reason`, `failed.outcome` and `stats.lastOutcome`. So is its cause: a
+    // platform's error quotes the URL it refused (fetch: "…a URL that includes credentials: …").
     super(redactText(message), 'ResolveError');
-    Object.assign(this, { reason, url: redactUrl(url), cause, status, retryAfter });
+    Object.assign(this, { reason, url: redactUrl(url), cause: cause && redactError(cause), status, retryAfter });
   }
 }
 

@@ -64,8 +64,9 @@ export class Lifecycle extends EventSurface {
       },
       lose: (outcome, code, reason) => this.input('lost', { outcome, code, reason, event: closeEvent(code, reason) }),
     });
-    // Connect after the caller's synchronous code, so listeners added right after `new` see it all.
-    if (!options.lazy) queueMicrotask(() => this.#phase === 'idle' && this.input('connect'));
+    // Connect after the caller's synchronous code, so listeners added right after `new` see it all;
+    // as a step, so what it raises (idle → offline, when started offline) is delivered at once.
+    if (!options.lazy) queueMicrotask(this.step(() => this.#phase === 'idle' && this.input('connect')));
   }
 
   /** The lifecycle state; see {@link State}. */

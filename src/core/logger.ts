@@ -1,6 +1,7 @@
 // Events in words: what ended an attempt, for error messages, and one line per event for the
 // `logger` option, built from the payloads alone (where URLs are already redacted).
 
+import { dev } from './dev';
 import type { ResilientEvents } from './events';
 import type { Outcome } from './policy';
 
@@ -9,6 +10,8 @@ export function describeOutcome(outcome: Outcome): string {
   const { type } = outcome;
   if (type === 'close') return `close code ${outcome.code}${outcome.reason ? ` (${outcome.reason})` : ''}`;
   if (type === 'http') return `HTTP ${outcome.status} from ${outcome.url}`;
+  if (type === 'not-websocket')
+    return `HTTP ${outcome.status} ${outcome.contentType} from ${outcome.url}, not a WebSocket server${dev ? ': a wrong path, a proxy that drops the Upgrade and Connection headers, or a fallback route?' : ''}`;
   if (type === 'resolve') return outcome.error.message;
   if (type === 'exception') return `the WebSocket constructor threw ${outcome.error}`;
   return type === 'timeout' ? 'a connect timeout' : 'a missed heartbeat deadline';

@@ -20,7 +20,7 @@ export type Decision = 'connect' | 'reconnect' | 'reconnect-later' | 'refresh-au
 
 /**
  * The default decisions. Keys: `close:<code>`, `http:<status>`, `resolve:<reason>`, `timeout`,
- * `exception`; `http:4xx` and `http:5xx` cover a status class, `close:*` and `http:*` the rest; a
+ * `exception`, `not-websocket`; `http:4xx` and `http:5xx` cover a status class, `close:*` and `http:*` the rest; a
  * `:probe` suffix is for answers to a GET on the WebSocket URL itself (weak evidence). The app's
  * own `close()` never reaches this table: it always stops. Override rows with the `decide`
  * option. Close codes: RFC 6455 §7.4 and the IANA registry; statuses: RFC 9110.
@@ -95,6 +95,10 @@ export const defaultPolicy: Readonly<Record<string, Decision>> = {
   timeout: 'reconnect',
   // An open connection went silent past its heartbeat deadline: replace it.
   heartbeat: 'reconnect',
+  // HTTP answers the WebSocket URL with a page, and the handshake there failed: a wrong path, a
+  // proxy that drops the upgrade, a fallback route. A fix on the server is needed, which may come
+  // with a deploy: back off as after any failure (never faster), and say what was found.
+  'not-websocket': 'reconnect',
   // The constructor threw: the URL or the page forbids this connection; it will throw again.
   exception: 'fatal',
 };

@@ -1,5 +1,6 @@
 // Hiding secrets before a URL or a message reaches an error, an event or a log: credential-like
-// query values and userinfo, in parseable URLs and in any text that quotes one.
+// query values and userinfo, in parseable URLs, in any text that quotes one, and in the platform's
+// own errors (a fetch or a WebSocket constructor quotes the URL it refused, credentials and all).
 
 /**
  * Query parameters whose values are hidden: anything naming a token, key, secret, signature,
@@ -25,4 +26,13 @@ export function redactText(text: string): string {
     .replace(/([?&;])([^=&\s"'#?;]+)=([^&\s"'#;]*?)(?=[.,:)]?(?:[&\s"'#;]|$))/g, (all, separator, name) =>
       secretParameter.test(name) ? `${separator}${name}=REDACTED` : all,
     );
+}
+
+/**
+ * An Error with the name of `error` (a platform's error, or anything thrown) and its message
+ * redacted: what the SDK hands out as a `cause` or an outcome's `error`.
+ */
+export function redactError(error: unknown): Error {
+  const { name = 'Error', message = error } = Object(error) as Error;
+  return Object.assign(new Error(redactText(`${message}`)), { name });
 }

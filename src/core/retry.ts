@@ -24,6 +24,9 @@ export type Verdict =
 /** The retry memory of one client: failures in a row (in `stats.retries`), the last delay, and auth. */
 export class RetryPlan {
   #previousDelay = 0;
+  // Where in each window of a run of failures this client retries (see backoffDelay), and where in
+  // the spread after `online` or a Retry-After: one draw per run, so a crowd stays spread.
+  #phase = 0;
   /** A refreshAuth was spent on the last 401 in a row. */
   authRefreshed = false;
   /** The last connection did not hold up: what features resolved should be asked again. */
@@ -40,6 +43,7 @@ export class RetryPlan {
 
   /** Starting over: the app may have fixed its credentials or its endpoint meanwhile. */
   reset(): void {
+    this.#phase = this.#options.random();
     this.#counters.retries = 0;
     this.#previousDelay = 0;
     this.authRefreshed = false;
@@ -53,8 +57,8 @@ export class RetryPlan {
 
   /** A shorter wait when `online` or visibility cut the current one short (ms); undefined to keep it. */
   soon(): number | undefined {
-    const { now, random } = this.#options;
-    const soon = random() * returnSpread;
+    const { now } = this.#options;
+    const soon = this.#phase * returnSpread;
     if (this.at - now() <= soon) return undefined;
     this.at = now() + soon;
     return soon;
@@ -87,12 +91,12 @@ export class RetryPlan {
     // A refresh retries at once after a connection that stayed up; after other failures in a
     // row it waits the backoff like any retry.
     if (decision !== 'connect' && !(refresh && attempt === 1)) {
-      delay = backoffDelay(options, attempt, this.#previousDelay, options.random);
+      delay = backoffDelay(options, attempt, this.#previousDelay, () => this.#phase);
       this.#previousDelay = delay;
       const retryAfter = (outcome as { retryAfter?: number }).retryAfter;
       if (decision === 'reconnect-later' && retryAfter) {
         // Never earlier than the server asked; a little later, so its clients do not return at once.
-        const spread = 1 + options.random() * retryAfterSpread;
+        const spread = 1 + this.#phase * retryAfterSpread;
         delay = Math.max(delay, Math.min(options.maxRetryAfter, retryAfter * spread));
       }
     }

@@ -3,7 +3,7 @@
 
 import type { WebSocketConstructor } from './options';
 import type { Outcome } from './policy';
-import { redactText } from './redact';
+import { redactError } from './redact';
 
 const noop = () => {};
 
@@ -17,8 +17,7 @@ export function createSocket(
     return new WebSocketClass(url, protocols) as WebSocket;
   } catch (error) {
     // Its message may quote the URL, secrets and all; the outcome reaches events and stats.
-    const said = redactText(String((error as Error)?.message ?? error));
-    return { type: 'exception', error: Object.assign(new Error(said), { name: (error as Error)?.name }) };
+    return { type: 'exception', error: redactError(error) };
   }
 }
 

@@ -66,6 +66,7 @@ export interface DiscoveryOptions {
    * Method, headers, credentials and body of the request. With headers or a body set, a bare GET
    * finds where redirects lead first, and only a final URL that passes `allowInsecure` and
    * `allowedHosts` gets them, in a request that must not be redirected: one request more.
+   * A discovery URL with userinfo sends it as `Authorization: Basic` unless `headers` is set.
    * @default a GET
    */
   request?: RequestSettings;

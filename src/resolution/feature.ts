@@ -37,6 +37,7 @@ export interface ResolutionOptions {
    * Headers and a body go only where a redirect is allowed to lead (see `allowedHosts` and
    * `allowInsecure`): with either set, each preflight costs one more request, a bare GET that
    * finds the final URL first; the real request then goes there and must not be redirected.
+   * An endpoint with userinfo sends it as `Authorization: Basic` unless `headers` is set.
    * @default undefined (a GET with fetch's defaults)
    */
   request?: RequestSettings;
@@ -117,6 +118,8 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
   // The endpoint a resolver gave whose handshake failed: probed over HTTP before the resolver is
   // asked again, so its status (403, 503 + Retry-After…) reaches the policy.
   let suspect: string | undefined;
+  // The probed URL whose last answer was a 2xx, so that the handshake went ahead there.
+  let answered: string | false | undefined;
 
   // Probes `probe` (an endpoint whose handshake failed, or the URL endpoint itself) over HTTP,
   // then runs the resolver, if there is one. Both share one `resolveTimeout` and one abort.
@@ -198,9 +201,17 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
       const rules = { allowInsecure: options.allowInsecure, allowedHosts };
       const answer = await Promise.race([request(fetch, probeUrl, settings, signal, host.now(), rules), aborted]);
       const { status, retryAfter, maxAge } = answer;
-      const said: Outcome = { type: 'http', status, url: redactUrl(answer.url), probe, retryAfter };
+      const at = redactUrl(answer.url);
+      const page = probe && status < 300;
+      // A 2xx again, and the handshake right after the last one failed: HTTP is answered there by
+      // something that is not a WebSocket server (a server would answer 426 or upgrade).
+      const said: Outcome =
+        page && answered === probeUrl && failedHandshake(context.outcome)
+          ? { type: 'not-websocket', status, contentType: answer.response.headers.get('content-type') ?? '', url: at }
+          : { type: 'http', status, url: at, probe, retryAfter };
+      answered = page && probeUrl;
       const decision = context.decide(said);
-      if (decision !== 'connect') return { ...said, decision } as Outcome;
+      if (decision !== 'connect') return { ...said, decision } as unknown as Outcome;
       const secure = /^wss:/.test(endpoint);
       const url = checkTarget(answer.url, where, pageUrl(), secure, options.allowInsecure, allowedHosts);
       // Under `always`, reuse the answer only for as long as the server said it may be.
@@ -213,7 +224,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
         // tells them apart (it gets an opaque answer). Every fourth retry goes ahead regardless,
         // for a server that drops plain GETs without an HTTP answer but takes upgrades.
         const reachable = await Promise.race([
-          fetch(probeUrl, { mode: 'no-cors', signal }).then(
+          fetch(probeUrl.replace(/\/\/[^/]*@/, '//'), { mode: 'no-cors', signal }).then(
             () => true,
             () => false,
           ),
@@ -237,7 +248,7 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
       if (context.renew) cache = undefined;
       // A handshake on a resolved endpoint failed: HTTP may say why (a browser hides it).
       if (attempt === 0) suspect = undefined;
-      else if (resolver && (outcome?.type === 'timeout' || (outcome?.type === 'close' && !outcome.opened))) {
+      else if (resolver && (outcome?.type === 'timeout' || failedHandshake(outcome))) {
         suspect = context.url;
       }
       if (cache && host.now() < cache.expiresAt) return { ...cache, cached: true };
@@ -258,6 +269,9 @@ function resolution(resolver: Resolver | undefined, given: ResolutionOptions = {
     },
   };
 }
+
+/** Whether `outcome` is a handshake that failed (a close before the socket opened). */
+const failedHandshake = (outcome?: Outcome) => outcome?.type === 'close' && !outcome.opened;
 
 function toResolveError(thrown: unknown): ResolveError {
   return isResilientError(thrown, 'ResolveError')

@@ -1,6 +1,7 @@
 // The HTTP side of resolution: one request with a timeout, and what its answer says about
 // the endpoint (final URL after redirects, status, Retry-After, max-age).
 
+import { dev } from '../core/dev';
 import { ResolveError } from '../core/errors';
 import { maxTimerDelay } from '../core/options';
 import { checkDestination, clampAge, type DestinationRules, redactUrl } from './url';
@@ -28,8 +29,8 @@ export interface HttpAnswer {
 
 /** Parses Retry-After (delta-seconds or an HTTP-date) into ms from `now`, at most {@link maxTimerDelay}. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  // No header (null, read as "null") or an empty one parses as NaN below.
+  const ms = /^\s*\d+\s*$/.test(value as string) ? Number(value) * 1000 : Date.parse(value as string) - now;
   return Number.isNaN(ms) ? undefined : Math.min(maxTimerDelay, Math.max(0, ms));
 }
 
@@ -43,12 +44,25 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  */
 export async function request(
   fetcher: typeof fetch,
-  url: string,
+  given: string,
   settings: RequestSettings,
   signal: AbortSignal,
   now: number,
   rules: DestinationRules = {},
 ): Promise<HttpAnswer> {
+  const from = new URL(given, (globalThis as { location?: Location }).location?.href);
+  const asked = from.href;
+  const url = asked.replace(/\/\/[^/]*@/, '//');
+  // fetch refuses a URL with userinfo ("a URL that includes credentials"); a WebSocket handshake
+  // sends it as Basic credentials when the server asks for them (Chromium, Firefox, the `ws`
+  // package), so the request goes without it and sends it that way, unless the app set headers.
+  // Percent-decoded to its bytes first, as the browser does.
+  if (url !== asked) {
+    settings = {
+      headers: { authorization: `Basic ${btoa(unescape(`${from.username}:${from.password}`))}` },
+      ...settings,
+    };
+  }
   const withSecrets = !!settings.body || Object.keys(settings.headers ?? {}).length > 0;
   const send = async (target: string, init: RequestInit): Promise<Response> => {
     try {
@@ -58,7 +72,7 @@ export async function request(
       throw new ResolveError(
         signal.aborted
           ? `${method} ${redactUrl(target)} timed out`
-          : `${method} ${redactUrl(target)} failed: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), ${init.redirect === 'error' ? 'a redirect, ' : ''}or the browser blocked a request to a private network`,
+          : `${method} ${redactUrl(target)} failed${dev ? `: the network is down, a hop sent no CORS headers (Access-Control-Allow-Origin), ${init.redirect === 'error' ? 'a redirect, ' : ''}or the browser blocked a request to a private network` : ''}`,
         'network',
         target,
         cause,
@@ -69,8 +83,7 @@ export async function request(
     url,
     withSecrets ? { credentials: settings.credentials, redirect: 'follow' } : { ...settings, redirect: 'follow' },
   );
-  const from = new URL(url, (globalThis as { location?: Location }).location?.href);
-  const final = first.url || from.href;
+  const final = first.url || url;
   checkDestination(final, from.protocol === 'https:', rules, from.hostname);
   let response = first;
   if (withSecrets) {
@@ -82,10 +95,12 @@ export async function request(
   const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1];
   return {
     status: response.status,
-    url: final,
+    // The userinfo is for the URL it came with: where a redirect led, it is left behind.
+    url: first.redirected ? final : asked,
     redirected: first.redirected,
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
-    maxAge: clampAge(maxAge === undefined ? undefined : Number(maxAge)),
+    // Number(undefined) is NaN, which clampAge turns into undefined.
+    maxAge: clampAge(Number(maxAge)),
     response,
   };
 }

@@ -85,6 +85,31 @@ describeInEngines('liveness', (t) => {
     },
   );
 
+  itWith(
+    t,
+    'offline',
+    'started offline: the state event says `offline` at once, not when the network returns',
+    async () => {
+      const page = await openDemoPage(t);
+      const setOffline = page.setOffline as (offline: boolean) => Promise<void>;
+      const { control } = t.demo;
+      await setOffline(true);
+      expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+      // What a UI that follows `state` shows: recorded by the event, not read from the getter.
+      await page.evaluate((url) => {
+        window.watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100 }));
+      }, control.backendUrl('a'));
+      await page.waitForFunction(() => window.traces.main.states.length > 0, undefined, 1000);
+      expect((await trace(page)).states.map((entry) => entry.state)).toEqual(['offline']);
+      expect(await page.evaluate(() => window.clients.main.stats.attempts)).toBe(0);
+
+      await setOffline(false);
+      await waitForState(page, 'open', 'main', 2000);
+      const states = (await trace(page)).states.map((entry) => entry.state);
+      expect(states).toEqual(['offline', 'waiting', 'connecting', 'open']);
+    },
+  );
+
   it('a silent backend is found by the heartbeat within 2.5 s; once it answers again, the client is back', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;

@@ -238,4 +238,31 @@ describeInEngines('redirects, discovery and HTTP statuses', (t) => {
     await page.evaluate(() => window.clients.main.send('after the wait'));
     await waitForMessage(page, 'after the wait');
   });
+  it('"status 200 when connecting": a page where the WebSocket server should be is reported as not-websocket', async () => {
+    const page = await openDemoPage(t);
+    const { control } = t.demo;
+    // Backend a answers every GET and every upgrade with 200 text/html.
+    control.setStatus('a', 200);
+    await page.evaluate((url) => {
+      const options = { initialDelay: 100, maxDelay: 400, maxRetries: 2 };
+      window.watch('main', new window.ResilientWS.ResilientWebSocket(url, options));
+    }, control.backendUrl('a'));
+    await waitForState(page, 'failed');
+    const { reconnecting, failed } = await trace(page);
+    // The direct handshake fails; the probe's 200 lets one more go ahead, which fails; then the 200
+    // says it, and with maxRetries 2 that is the end.
+    expect(reconnecting.map((entry) => entry.reason.type)).toEqual(['close', 'close']);
+    expect(await page.evaluate(() => window.clients.main.stats.lastOutcome)).toEqual({
+      type: 'not-websocket',
+      status: 200,
+      contentType: 'text/html; charset=utf-8',
+      url: control.httpUrl('a'),
+    });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'ConnectionFailedError', status: 200 });
+    expect(failed[0]?.message).toContain(
+      `HTTP 200 text/html; charset=utf-8 from ${control.httpUrl('a')}, not a WebSocket server`,
+    );
+    expect(control.status().backends.a.upgrades).toBe(2);
+  });
 });

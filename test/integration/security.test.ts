@@ -1,9 +1,12 @@
 // Security over real sockets: what a discovery server can make the `ws` package do, and where the
 // app's credentials go when discovery requests are redirected.
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { discover, type ResolveError } from '../../src';
-import { connect, startBackend, startHttpStub, until } from './servers';
+import { connect, onCleanup, startBackend, startHttpStub, until } from './servers';
 
 const settled = (client: ReturnType<typeof connect>) => () =>
   client.state === 'open' || client.state === 'failed' || client.stats.lastOutcome !== undefined;
@@ -69,5 +72,61 @@ describe('the app headers of a redirected discovery request', () => {
     expect(client.url).toBe(backend.url);
     expect(start.headers.map((headers) => headers['x-api-key'])).toEqual([undefined]);
     expect(target.headers.map((headers) => headers['x-api-key'])).toEqual([undefined, 'KEY']);
+  });
+});
+
+describe('an endpoint with userinfo, against a server behind Basic authentication', () => {
+  // Answers 401 + WWW-Authenticate to any GET or upgrade without `user:pass`, 426 or the upgrade with it.
+  async function basicServer() {
+    const expected = `Basic ${Buffer.from('user:pass').toString('base64')}`;
+    const seen: string[] = [];
+    const wss = new WebSocketServer({ noServer: true });
+    const server = createServer((request, response) => {
+      seen.push(`GET ${request.headers.authorization ?? '-'}`);
+      const allowed = request.headers.authorization === expected;
+      response.writeHead(allowed ? 426 : 401, allowed ? {} : { 'www-authenticate': 'Basic realm="x"' }).end();
+    });
+    server.on('upgrade', (request, socket, head) => {
+      seen.push(`UPGRADE ${request.headers.authorization ?? '-'}`);
+      if (request.headers.authorization !== expected) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="x"\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(async () => {
+      for (const client of wss.clients) client.terminate();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    return { seen, url: `ws://user:pass@127.0.0.1:${(server.address() as AddressInfo).port}/ws?token=SECRET` };
+  }
+
+  it("opens at once with preflight 'always': Node's fetch refuses the URL, so it is asked without the userinfo, as Basic", async () => {
+    const { seen, url } = await basicServer();
+    const client = connect(url, { preflight: 'always' });
+    const events: unknown[] = [];
+    for (const type of ['resolving', 'resolved', 'connecting', 'reconnecting'] as const) {
+      client.on(type, (info) => events.push({ type, ...info }));
+    }
+    await until(() => client.state === 'open');
+    // The bare GET that finds the final URL, the authenticated GET, the upgrade (`ws` sends Basic itself).
+    expect(seen).toEqual(['GET -', 'GET Basic dXNlcjpwYXNz', 'UPGRADE Basic dXNlcjpwYXNz']);
+    expect(events.map((event) => (event as { type: string }).type)).toEqual(['resolving', 'resolved', 'connecting']);
+    expect(JSON.stringify(events)).not.toMatch(/pass@|SECRET/);
+    expect(client.url).toBe(url);
+  });
+
+  it("a resolver's own fetch of such a URL fails with Node's TypeError, redacted in the cause", async () => {
+    const { url } = await basicServer();
+    const http = url.replace('ws:', 'http:');
+    const client = connect(async ({ fetch }) => (await fetch(http)).url, { maxRetries: 0 });
+    await until(() => client.state === 'failed');
+    const { error } = client.stats.lastOutcome as { error: ResolveError };
+    const cause = error.cause as Error;
+    expect(cause.name).toBe('TypeError');
+    expect(`${error.message} ${cause.message} ${cause.stack}`).not.toMatch(/pass@|SECRET/);
+    expect(cause.message).toContain('REDACTED');
   });
 });

@@ -15,22 +15,44 @@ describe('backoffDelay', () => {
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000]);
   });
 
-  it('applies the cap before randomising, so capped delays still spread', () => {
-    // Attempt 20 uncapped would be 1000 × 2^19; full jitter of the cap with random 0.5 is half the cap.
-    expect(backoffDelay(settings('full'), 20, 0, () => 0.5)).toBe(15_000);
-    expect(backoffDelay(settings('full'), 20, 0, () => 0.1)).toBe(3000);
+  it('applies the cap before randomising: full jitter moves from window to window, then waits the cap', () => {
+    // Attempt 5 lands in its window [8000, 16000], attempt 6 in [16000, 30000] (32000 capped).
+    expect(backoffDelay(settings('full'), 5, 0, () => 0.5)).toBe(12_000);
+    expect(backoffDelay(settings('full'), 6, 0, () => 0.1)).toBe(17_400);
+    // Attempt 20 uncapped would be 1000 × 2^19: from one capped window to the next is the cap,
+    // and clients stay spread by where in the window each one draws (its phase).
+    expect(backoffDelay(settings('full'), 20, 0, () => 0.5)).toBe(30_000);
     expect(backoffDelay(settings('none'), 20, 0, () => 0.5)).toBe(30_000);
   });
 
-  it('keeps full jitter in [0, d)', () => {
+  it('spreads a crowd that failed together: its first attempts after an outage land evenly', () => {
+    // The storm benchmark's timings; 1000 clients, each with its own phase (the one random draw of
+    // its run of failures); the server back 1 s after they all lost it.
+    const storm = { initialDelay: 500, maxDelay: 2000, factor: 1.3, jitter: 'full' as const };
+    const back = 1000;
+    const windows = new Array(30).fill(0);
+    for (let client = 0; client < 1000; client++) {
+      const phase = (client + 0.5) / 1000;
+      let at = 0;
+      for (let attempt = 1; at < back; attempt++) at += backoffDelay(storm, attempt, 0, () => phase);
+      windows[Math.floor((at - back) / 100)]++;
+    }
+    // At most one window's share (100 of its 650 ms) in any 100 ms, from the first 100 ms on; a
+    // draw of [0, d] per attempt stacked the crowd into the first few hundred ms.
+    expect(Math.max(...windows)).toBeLessThanOrEqual(155);
+    expect(windows[0]).toBeGreaterThan(100);
+  });
+
+  it('keeps full jitter in [d(n−1), d(n)), [0, d) for the first retry', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 60 }),
         fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (attempt, r) => {
           const d = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+          const low = attempt > 1 ? Math.min(30_000, 1000 * 2 ** (attempt - 2)) : 0;
           const delay = backoffDelay(settings('full'), attempt, 0, () => r);
-          return delay >= 0 && delay < d + 1e-9;
+          return delay >= low && delay <= d + 1e-9;
         },
       ),
     );

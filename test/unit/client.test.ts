@@ -122,7 +122,22 @@ describe('reconnecting', () => {
     const delays: number[] = [];
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(20_000);
-    expect(delays.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    // Each wait lands at the same point (random 0.5) of the next window: 0–1000, 1000–2000, 2000–4000…
+    expect(delays.slice(0, 4)).toEqual([500, 1500, 3000, 6000]);
+  });
+
+  it('draws its place in the windows once per run of failures, so a crowd keeps its spread', async () => {
+    const server = startServer();
+    server.on('connection', (socket) =>
+      setTimeout(() => socket.close({ code: 1001, reason: '', wasClean: true }), 100),
+    );
+    // The first draw is the phase; later draws must not move it.
+    const draws = [0.25];
+    const client = createClient({ factor: 2, random: () => draws.shift() ?? 0.9 });
+    const delays: number[] = [];
+    client.on('reconnecting', ({ delay }) => delays.push(delay));
+    await advance(10_000);
+    expect(delays.slice(0, 3)).toEqual([250, 1250, 2500]);
   });
 
   it('starts the delays over once a connection stayed open for minUptime', async () => {
@@ -134,11 +149,11 @@ describe('reconnecting', () => {
     sockets.at(-1)?.close({ code: 1006, reason: '', wasClean: false });
     await advance(600);
     sockets.at(-1)?.close({ code: 1006, reason: '', wasClean: false });
-    await advance(1100);
+    await advance(1600);
     await advance(5000);
     sockets.at(-1)?.close({ code: 1006, reason: '', wasClean: false });
     await advance(5);
-    expect(delays).toEqual([500, 1000, 500]);
+    expect(delays).toEqual([500, 1500, 500]);
     expect(client.stats.retries).toBe(1);
   });
 

@@ -81,6 +81,10 @@ export function fakeFetch(...answers: (Answer | Error)[]) {
   const inits: RequestInit[] = [];
   const server = { reachable: true, noCors: 0 };
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    // As Chromium's, Firefox's and Node's fetch do.
+    if (new URL(String(input)).username) {
+      throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${input}`);
+    }
     if (init?.mode === 'no-cors') {
       server.noCors++;
       if (!server.reachable) throw new TypeError('Failed to fetch');

@@ -177,6 +177,22 @@ describe('heartbeat', () => {
 });
 
 describe('network', () => {
+  it('started offline, says so at once: the idle → offline state event comes with the automatic connect', async () => {
+    const env = environment(false);
+    const client = createClient({ environment: env });
+    const states: [string, string][] = [];
+    client.on('state', (state, previous) => states.push([previous, state]));
+    await advance(0);
+    expect(client.state).toBe('offline');
+    expect(states).toEqual([['idle', 'offline']]);
+    env.navigator.onLine = true;
+    env.window.dispatchEvent(new Event('online'));
+    expect(states).toEqual([
+      ['idle', 'offline'],
+      ['offline', 'waiting'],
+    ]);
+  });
+
   it('spends no attempts while offline and reconnects promptly when online', async () => {
     pingServer();
     const env = environment(false);
@@ -207,7 +223,7 @@ describe('network', () => {
     env.window.dispatchEvent(new Event('online'));
     await advance(310);
     expect(client.stats.attempts).toBe(2);
-    expect(delays).toEqual([5000, 10_000]);
+    expect(delays).toEqual([5000, 15_000]);
   });
 
   it('checks liveness when going offline while open, instead of closing blindly', async () => {
@@ -360,7 +376,7 @@ describe('liveness details', () => {
     client.on('reconnecting', ({ delay }) => delays.push(delay));
     await advance(30_000);
     expect(sockets.length).toBeGreaterThanOrEqual(3);
-    expect(delays.slice(0, 3)).toEqual([500, 1000, 2000]);
+    expect(delays.slice(0, 3)).toEqual([500, 1500, 3000]);
   });
 
   it('treats a pong matcher that throws as "not a pong" and still delivers the message', async () => {

@@ -22,6 +22,8 @@ describe('default policy', () => {
     [{ type: 'http', status: 400, url: '', probe: true }, 'connect'],
     [{ type: 'http', status: 404, url: '', probe: false }, 'fatal'],
     [{ type: 'http', status: 400, url: '', probe: false }, 'fatal'],
+    // A page where a WebSocket server should be: keep backing off, as after any failure.
+    [{ type: 'not-websocket', status: 200, contentType: 'text/html', url: '' }, 'reconnect'],
   ];
   it.each(rows)('%o → %s', (outcome, decision) => {
     expect(defaultDecision(outcome)).toBe(decision);

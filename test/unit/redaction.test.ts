@@ -100,3 +100,74 @@ describe('a WebSocket constructor that throws', () => {
     expect(JSON.stringify(ws.stats) + outcome.error.message).not.toContain('SECRET');
   });
 });
+
+describe("a platform's error behind a ResolveError", () => {
+  it('reaches the app as an Error with its name and a redacted message (the cause)', async () => {
+    const quoted = 'http://user:pw@x.test/ws?token=SECRET';
+    const refused = new TypeError(`Request cannot be constructed from a URL that includes credentials: ${quoted}`);
+    refused.stack = `TypeError: ${refused.message}\n    at fetch (${quoted})`;
+    const { fetch } = fakeFetch(refused);
+    const ws = clientOf(discover('http://x.test/d'), { fetch, maxRetries: 0 });
+    const log = record(ws, 'reconnecting', 'failed');
+    await advance(10);
+    const { error } = ws.stats.lastOutcome as { error: ResolveError };
+    const cause = error.cause as Error;
+    expect(cause).toBeInstanceOf(Error);
+    expect(cause.name).toBe('TypeError');
+    expect(cause.message).toBe(
+      'Request cannot be constructed from a URL that includes credentials: http://REDACTED:REDACTED@x.test/ws?token=REDACTED',
+    );
+    expect(cause.stack).not.toMatch(/SECRET|pw@/);
+    expect(exposed(ws, log)).not.toMatch(/SECRET|pw@/);
+  });
+
+  it('is redacted when a resolver throws it, and when it is not even an Error', async () => {
+    for (const thrown of [new RangeError('bad //u:pw@x.test/?key=SECRET'), 'text //u:pw@x.test/?key=SECRET']) {
+      const ws = clientOf(() => Promise.reject(thrown), { maxRetries: 0 });
+      const log = record(ws, 'failed');
+      await advance(10);
+      const { error } = ws.stats.lastOutcome as { error: ResolveError };
+      expect((error.cause as Error).message).toMatch(/key=REDACTED/);
+      expect((error.cause as Error).name).toBe(thrown instanceof Error ? 'RangeError' : 'Error');
+      expect(exposed(ws, log)).not.toMatch(/SECRET|pw@/);
+    }
+  });
+});
+
+describe('an endpoint with userinfo (ws://user:password@host)', () => {
+  const endpoint = 'ws://us%20er:p%C3%A4ss@localhost:1234/ws?token=T';
+
+  it('is connected to as given, and preflighted without it, carrying it as Basic credentials', async () => {
+    const { fetch, requests, inits } = fakeFetch({ status: 426 });
+    const ws = clientOf(endpoint, { fetch, preflight: 'always', queueHandshakes: false });
+    const log = record(ws, 'resolved', 'connecting', 'reconnecting');
+    await advance(10);
+    // A bare GET finds where redirects lead; the request with the credentials goes there.
+    expect(requests).toEqual(['http://localhost:1234/ws?token=T', 'http://localhost:1234/ws?token=T']);
+    const basic = `Basic ${Buffer.from('us er:päss').toString('base64')}`;
+    expect(inits.map((init) => (init.headers as Record<string, string> | undefined)?.authorization)).toEqual([
+      undefined,
+      basic,
+    ]);
+    expect(inits[1].redirect).toBe('error');
+    // The handshake keeps the userinfo: a browser and the `ws` package answer a 401 with it.
+    expect(ws.url).toBe(endpoint);
+    expect(log.map(([name]) => name).slice(0, 2)).toEqual(['resolved', 'connecting']);
+    expect(JSON.stringify(log)).not.toMatch(/us%20er|p%C3%A4ss|token=T/);
+    expect(JSON.stringify(log)).toContain('ws://REDACTED:REDACTED@localhost:1234/ws?token=REDACTED');
+  });
+
+  it("gives way to the app's own request headers", async () => {
+    const { fetch, inits } = fakeFetch({ status: 426 });
+    clientOf(endpoint, { fetch, preflight: 'always', request: { headers: { Authorization: 'Bearer app' } } });
+    await advance(10);
+    expect(inits[1].headers).toEqual({ Authorization: 'Bearer app' });
+  });
+
+  it('is left behind where a preflight was redirected to', async () => {
+    const { fetch } = fakeFetch({ status: 426, url: 'http://127.0.0.1:1234/ws' });
+    const ws = clientOf(endpoint, { fetch, preflight: 'always', queueHandshakes: false });
+    await advance(10);
+    expect(ws.url).toBe('ws://127.0.0.1:1234/ws');
+  });
+});
