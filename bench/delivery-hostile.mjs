@@ -7,7 +7,17 @@ import { performance } from 'node:perf_hooks';
 import { integer, median } from './lib.mjs';
 
 const dist = process.env.BENCH_DIST ? `file://${process.env.BENCH_DIST}/` : '../dist/';
-const { delivery, memoryOutbox } = await import(`${dist}delivery.mjs`);
+const { delivery } = await import(`${dist}delivery.mjs`);
+
+/** An outbox in memory, whose `saved` a test sets. */
+const memoryOutbox = () => ({
+  load() {
+    return this.saved;
+  },
+  save(outbox) {
+    this.saved = outbox;
+  },
+});
 const { MemoryDedupStore } = await import(`${dist}server.mjs`);
 
 /** A stand-in client, open: records what the feature transmits. */

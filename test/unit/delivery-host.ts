@@ -5,7 +5,7 @@ import { vi } from 'vitest';
 import type { State } from '../../src/core/events';
 import type { FeatureHost } from '../../src/core/feature';
 import type { SendData } from '../../src/core/queue';
-import type { Delivery } from '../../src/features/delivery';
+import type { Delivery, OutboxStorage, SavedOutbox } from '../../src/features/delivery';
 
 /** A host in state `connecting`, attached to `feature`; `open()` and `drop()` drive it. */
 export function hostFor<T>(feature: Delivery<T>) {
@@ -75,3 +75,15 @@ export function hostFor<T>(feature: Delivery<T>) {
 
 /** The ids of default-envelope frames. */
 export const ids = (frames: SendData[]) => frames.map((frame) => JSON.parse(frame as string).id as string);
+
+/** An outbox kept in memory, as an app keeps one across remounts: `saved` is what was last saved. */
+export function memoryOutbox(): OutboxStorage & { saved?: SavedOutbox } {
+  return {
+    load() {
+      return this.saved;
+    },
+    save(outbox) {
+      this.saved = outbox;
+    },
+  };
+}

@@ -3,14 +3,8 @@
 
 import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  delivery,
-  localStorageOutbox,
-  memoryOutbox,
-  type OutboxStorage,
-  readOutbox,
-} from '../../src/features/delivery';
-import { hostFor, ids } from './delivery-host';
+import { delivery, localStorageOutbox, type OutboxStorage, readOutbox } from '../../src/features/delivery';
+import { hostFor, ids, memoryOutbox } from './delivery-host';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -4,8 +4,8 @@
 // two different messages under one id would lose one of them, acked and all.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { delivery, memoryOutbox } from '../../src/features/delivery';
-import { hostFor, ids } from './delivery-host';
+import { delivery } from '../../src/features/delivery';
+import { hostFor, ids, memoryOutbox } from './delivery-host';
 
 beforeEach(() => {
   vi.useFakeTimers();

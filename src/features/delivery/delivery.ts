@@ -81,9 +81,6 @@ export interface Delivery<T = unknown> extends EventEmitter<DeliveryEvents>, Fea
   message(event: MessageEvent): boolean;
 }
 
-/** The longest stream name tracked (as the reference server's default): the resume stays bounded. */
-const MAX_STREAM_NAME = 128;
-
 interface Entry<T> extends Pending<T> {
   state: 'queued' | 'sent';
   frame: SendData;
@@ -278,7 +275,8 @@ export function delivery<T = unknown>(options: DeliveryOptions<T> = {}): Deliver
         // makes up names cannot grow the map and the resume message without end); its messages go
         // through as they are, heads are consumed. A message's stream takes the slot of a stream
         // known by a head alone, the oldest: heads cannot keep the app's streams out.
-        if (stream.length > MAX_STREAM_NAME) return !!head;
+        // The longest name tracked is the reference server's default, 128: the resume stays bounded.
+        if (stream.length > 128) return !!head;
         if (!head && streams.size >= maxStreams)
           for (const name of heads) {
             heads.delete(name);

@@ -39,38 +39,25 @@ export function jsonAck(data: unknown): string | string[] | undefined {
   if (typeof ack === 'string' || Array.isArray(ack)) return ack;
 }
 
+// The common message's start: the name (no quote or escape in it), the digits of the seq, the data.
+// Anything else, heads included (one per subscription), is parsed.
+const common = /^\{"stream":"([^"\\]*)","seq":(\d+),"data":/;
+
 /**
  * Reads the stream and seq of a protocol stream message, `{"stream":"prices","seq":41,"data":…}`,
  * or of a head, a stream frame without `data` (`{"stream":"prices","seq":41}`, other fields
  * allowed: `head` is set); undefined for any other frame, one whose seq is not an integer ≥ 0
- * included. The common form is read without parsing: the name up to the next quote (no escape in
- * it), then the digits of the seq, then `}` (a head) or `,"data":`; anything else after the
- * `{"stream":"` prefix (an escape, another field order, other fields, a number in another form)
- * is parsed.
+ * included. The common form is read by a regular expression on its start, without parsing;
+ * anything else that starts with `{"stream":` (an escape, another field order, other fields) is
+ * parsed.
  */
 export function jsonPosition(data: unknown): StreamPosition | undefined {
-  if (!starts(data, '{"stream":"')) return;
-  const end = data.indexOf('"', 11);
-  let stream = data.slice(11, end);
-  let seq = 0;
-  let index = end + 8;
-  let code = data.charCodeAt(index);
-  // Exact while the value is a safe integer (every step is below it), which is checked below.
-  for (; code > 47 && code < 58; code = data.charCodeAt(++index)) seq = seq * 10 + (code - 48);
-  // `}` right after the seq: a head, which has no data.
-  let head = code === 125;
-  if (
-    stream.includes('\\') ||
-    !data.startsWith('","seq":', end) ||
-    index === end + 8 ||
-    !(head || data.startsWith(',"data":', index))
-  ) {
-    const frame = parse(data) ?? {};
-    ({ stream, seq } = frame);
-    head = !('data' in frame);
-  }
+  if (!starts(data, '{"stream":')) return;
+  const match = common.exec(data);
+  const frame = match ? { stream: match[1], seq: +(match[2] as string) } : (parse(data) ?? {});
+  const { stream, seq } = frame;
   if (typeof stream === 'string' && Number.isSafeInteger(seq) && seq >= 0)
-    return head ? { stream, seq, head } : { stream, seq };
+    return match || 'data' in frame ? { stream, seq } : { stream, seq, head: true };
 }
 
 /** Builds the protocol's resume message, `{"resume":{"prices":41}}`, from the last seq of each stream. */

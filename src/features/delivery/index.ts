@@ -15,7 +15,6 @@ export { DeliveryError } from './error';
 export { type DeliveryOptions, deliveryDefaults } from './options';
 export {
   localStorageOutbox,
-  memoryOutbox,
   type OutboxStorage,
   readOutbox,
   type SavedOutbox,

@@ -42,7 +42,7 @@ export interface DeliveryOptions<T = unknown> {
   /**
    * Where the outbox is kept between page loads; see {@link OutboxStorage} and
    * `localStorageOutbox()`.
-   * @default none: the outbox lives in this instance only, as in a `memoryOutbox()` of its own
+   * @default none: the outbox lives in this instance only
    */
   storage?: OutboxStorage;
   /**

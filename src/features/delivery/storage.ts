@@ -19,21 +19,6 @@ export interface OutboxStorage {
   save(outbox: SavedOutbox): void | Promise<void>;
 }
 
-/**
- * An outbox kept in memory: survives a new feature instance made on it (a remounted component),
- * not a page reload.
- */
-export function memoryOutbox(): OutboxStorage & { saved?: SavedOutbox } {
-  return {
-    load() {
-      return this.saved;
-    },
-    save(outbox) {
-      this.saved = outbox;
-    },
-  };
-}
-
 /** What {@link localStorageOutbox} uses of a Web Storage (`localStorage`, `sessionStorage`). */
 export interface WebStorage {
   getItem(name: string): string | null;
@@ -73,7 +58,7 @@ export function localStorageOutbox(name = 'resilient-ws.outbox', storage?: WebSt
  */
 export const isId = (id: unknown): id is string =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  typeof id === 'string' && /^[^\u0000-\u001f]{1,128}$/.test(id);
+  typeof id === 'string' && /^[^\0-\x1f]{1,128}$/.test(id);
 
 /**
  * What of `value` is a usable saved outbox: the first `max` items that are `[id, data]` with an id
