@@ -55,5 +55,6 @@ describe('PROPERTY_RUNS', () => {
     expect(propertyRuns('-5')).toBe(1000);
     expect(propertyRuns('abc')).toBe(1000);
     expect(propertyRuns('50')).toBe(50);
+    expect(propertyRuns('', 60)).toBe(60);
   });
 });

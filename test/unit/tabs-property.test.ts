@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CoreWebSocket } from '../../src/core';
 import { Tabs } from '../../src/tabs/tabs';
+import { propertyRuns } from './property-runs';
 import { FakeBus, FakeClock, FakeLocks, FakeSocket } from './tabs-fakes';
 
 type Op =
@@ -159,7 +160,7 @@ describe('tabs sharing one connection, over random opens, closes, freezes and dr
       fc.asyncProperty(fc.array(op, { maxLength: 30 }), (ops) => run(ops)),
       {
         seed: Number(process.env.SEED ?? 16),
-        numRuns: Number(process.env.RUNS ?? 60),
+        numRuns: propertyRuns(process.env.PROPERTY_RUNS, 60),
         // The leader frozen long enough for a follower to take over, then thawed.
         examples: [
           [
