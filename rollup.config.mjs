@@ -23,6 +23,7 @@ export const entries = {
   preflight: 'src/resolution/feature.ts',
   discovery: 'src/resolution/discovery.ts',
   delivery: 'src/features/delivery/index.ts',
+  tabs: 'src/tabs/index.ts',
 };
 
 // Framework bindings: each its own entry, built apart from the others so that it holds only the

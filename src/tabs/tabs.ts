@@ -43,7 +43,10 @@ export interface TabsOptions {
 
 /** The events of {@link Tabs}. */
 export interface TabsEvents {
+  /** This tab's role changed. */
   role: [role: Role, previous: Role];
+  /** @internal The leadership this tab follows or holds changed (undefined: none known). */
+  leadership: [leadership: Leadership | undefined];
 }
 
 /** @internal One key's sharing in one tab (not yet a public entry: see docs/tabs-design.md). */
@@ -151,6 +154,7 @@ export class Tabs extends EventEmitter<TabsEvents> {
       });
     }
     for (const port of [...this.#ports]) port.follow(leadership);
+    this.emit('leadership', leadership);
   }
   #hubOf?: Leadership;
 
