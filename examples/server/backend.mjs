@@ -175,6 +175,7 @@ export function createBackend(name, initialPort, hub, fleet) {
         draining: backend.draining,
         delivered: backend.delivered,
         duplicates: backend.duplicates,
+        subscribers: streams?.subscribers() ?? {},
       };
     },
   };

@@ -147,7 +147,7 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT, r
     },
     /** Zeroes the upgrade counters, so a test can assert on the attempts it caused itself. */
     resetCounts() {
-      for (const backend of Object.values(backends)) backend.upgrades = 0;
+      for (const backend of Object.values(backends)) backend.upgrades = backend.delivered = backend.duplicates = 0;
       return status();
     },
     /** Back to the starting state: every backend alive and well, "a" current, counters at zero. */
@@ -158,7 +158,7 @@ export async function startDemo({ port = 0, backendPorts, root = DEFAULT_ROOT, r
         backend.setStatus(null);
         backend.dropHung();
         await backend.start();
-        backend.upgrades = 0;
+        backend.upgrades = backend.delivered = backend.duplicates = 0;
       }
       current = 'a';
       return status();

@@ -90,6 +90,11 @@ export class StreamHub {
     };
   }
 
+  /** How many live listeners (subscribed connections, on this backend) each stream has. */
+  subscribers(): Record<string, number> {
+    return Object.fromEntries([...this.listeners].map(([stream, set]) => [stream, set.size]));
+  }
+
   /** Stops following the bus; buffers stay readable. */
   async close(): Promise<void> {
     const unsubscribe = this.unsubscribe;

@@ -84,11 +84,6 @@ export class Election extends EventEmitter<ElectionEvents> {
     this.#ask(false);
     this.#tick();
     // The leader beats when it hears this, so a new tab need not wait a beat to know it.
-    this.#hello();
-  }
-
-  #hello(): void {
-    const channel = this.#options.channel as TabChannel;
     channel.post({ type: 'hello', epoch: 0, leader: channel.tab });
   }
 
@@ -222,14 +217,9 @@ export class Election extends EventEmitter<ElectionEvents> {
         // Hidden tabs wait longer, so a visible one takes over first; a random part keeps two
         // followers from stealing the lock from each other in turn.
         const wait = leaderTimeout * (visible() ? 1 : 1.5) + random() * beatInterval;
-        const silent = at - this.#lastBeat;
-        if (silent > wait) {
+        if (at - this.#lastBeat > wait) {
           this.#lastBeat = at;
           this.#ask(true);
-        } else if (silent > beatInterval * 1.5) {
-          // A beat is missing: ask. A leader whose timers are throttled (a hidden tab) still
-          // hears the channel and beats in answer, so it is not taken for dead.
-          this.#hello();
         }
       }
       this.#tick();

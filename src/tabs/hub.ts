@@ -21,8 +21,20 @@ export interface HubOptions {
   timers: Timers;
   /** ms the hub waits, after the socket opens, for the first frames of every port before sending what it has. */
   gatherTimeout: number;
+  /**
+   * ms to wait before the first dial: a leadership taken over gives the other tabs' ports time to
+   * come back, so the first frames of all of them are merged (one resume from the lowest
+   * positions). 0 dials at once.
+   */
+  dialDelay?: number;
   merge?: Merge;
 }
+
+// A port that comes after the socket opened is given the connection's messages so far, for this
+// long after the open and up to this many, as if it had been there from the start: a tab that came
+// back later than the others after a handover misses nothing of the replay the resume brought.
+const historyWindow = 3000;
+const historyLimit = 1000;
 
 // A port: dialled (waiting for the socket), told it is open (opening), its first frames in and
 // waiting for the others' (ready), or live.
@@ -42,10 +54,21 @@ export class Hub {
   // Messages from the server so far, under this leadership.
   #n = 0;
   #stopped = false;
+  // While the first dial waits (dialDelay): the URL and protocols of the first port.
+  #delay?: unknown;
+  #first?: [url: string, protocols: string[]];
+  // The connection's messages so far, while a late port may still be given them.
+  #history?: FrameData[];
+  #historyTimer?: unknown;
 
   constructor(options: HubOptions) {
     this.#options = options;
     this.#merge = options.merge ?? new Merge();
+    if (options.dialDelay)
+      this.#delay = options.timers.setTimeout(() => {
+        this.#delay = undefined;
+        if (this.#first && this.#ports.size) this.#dial(...this.#first);
+      }, options.dialDelay);
   }
 
   /** The real socket, while there is one. */
@@ -66,7 +89,9 @@ export class Hub {
         if (this.#ports.has(frame.port)) return;
         this.#ports.set(frame.port, 'waiting');
         if (this.#socket?.readyState === 1) return this.#admit(frame.port);
-        if (!this.#socket) this.#dial(frame.url, frame.protocols);
+        if (this.#socket) return;
+        if (this.#delay === undefined) return this.#dial(frame.url, frame.protocols);
+        this.#first ??= [frame.url, frame.protocols];
         return;
       case 'ready':
         return this.#ready(frame.port, frame.frames);
@@ -85,6 +110,7 @@ export class Hub {
   stop(): void {
     this.#stopped = true;
     this.#options.timers.clearTimeout(this.#timer);
+    this.#options.timers.clearTimeout(this.#delay);
     this.#drop(1000, 'leader steps down');
   }
 
@@ -104,6 +130,11 @@ export class Hub {
       if (this.#socket !== socket) return;
       const data = event.data;
       this.#post({ type: 'message', n: ++this.#n, data });
+      const history = this.#history;
+      if (history) {
+        if (history.length < historyLimit) history.push(data);
+        else this.#history = undefined;
+      }
     };
     socket.onclose = (event) => this.#socket === socket && this.#closed(event.code, event.reason);
   }
@@ -111,6 +142,10 @@ export class Hub {
   // The socket is open: every waiting port is told, and the gathering of first frames starts.
   #opened(): void {
     this.#gathering = true;
+    this.#history = [];
+    this.#historyTimer = this.#options.timers.setTimeout(() => {
+      this.#history = undefined;
+    }, historyWindow);
     for (const [port, state] of this.#ports) if (state === 'waiting') this.#admit(port);
     this.#options.timers.clearTimeout(this.#timer);
     this.#timer = this.#options.timers.setTimeout(() => this.#flush(), this.#options.gatherTimeout);
@@ -119,14 +154,18 @@ export class Hub {
 
   #admit(port: string): void {
     const socket = this.#socket as WebSocket;
+    const history = this.#history ?? [];
     this.#ports.set(port, 'opening');
     this.#post({
       type: 'open',
       port,
-      n: this.#n,
+      n: this.#n - history.length,
       protocol: socket.protocol ?? '',
       extensions: socket.extensions ?? '',
     });
+    // Numbered as they were: the ports that have them already pass over them.
+    const first = this.#n - history.length;
+    history.forEach((data, i) => this.#post({ type: 'message', n: first + i + 1, data }));
   }
 
   #ready(port: string, frames: FrameData[]): void {
@@ -194,6 +233,8 @@ export class Hub {
   }
 
   #forget(): void {
+    this.#history = undefined;
+    this.#options.timers.clearTimeout(this.#historyTimer);
     this.#ports.clear();
     this.#batches.clear();
     this.#held.clear();

@@ -50,15 +50,19 @@ export class SharedConnection extends EventEmitter<TabsEvents> implements Featur
 
   constructor(options: SharedOptions = {}) {
     super();
-    checkRules({ key: '', beatInterval: 1000, leaderTimeout: 3000, gatherTimeout: 500, ...options }, rules);
+    checkRules({ key: '', beatInterval: 0, leaderTimeout: 0, gatherTimeout: 0, ...options }, rules);
     this.#options = options;
     const real = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     // A constructor that returns the port of this client's current sharing (or a real socket
     // while it has none), so the one class stays valid across the client's restarts.
-    this.WebSocket = ((url: string, protocols?: string | string[]) => {
-      const Socket = this.#tabs?.WebSocket ?? (real as WebSocketConstructor);
-      return new Socket(url, protocols);
-    }) as unknown as WebSocketConstructor;
+    const shared = this;
+    this.WebSocket = class {
+      constructor(url: string, protocols?: string | string[]) {
+        const Socket = shared.#tabs?.WebSocket ?? (real as WebSocketConstructor);
+        // biome-ignore lint/correctness/noConstructorReturn: the port (or socket) is the instance.
+        return new Socket(url, protocols);
+      }
+    } as unknown as WebSocketConstructor;
   }
 
   /** This tab's part: `leader` holds the connection, `follower` uses it; `solo` is not sharing. */

@@ -31,9 +31,13 @@ export interface TabsOptions {
   visible?: () => boolean;
   /** Where `pagehide`/`pageshow` and `freeze`/`resume` are heard. @default window and document */
   page?: { window?: EventTarget; document?: EventTarget };
-  /** ms between the leader's beats. @default 1000 */
+  /** ms between the leader's beats. @default 500 */
   beatInterval?: number;
-  /** ms without a beat before a visible follower takes over. @default 3000 */
+  /**
+   * ms without a beat before a visible follower takes over (a hidden one waits half as long
+   * again); it comes within this plus two beats. Chromium runs a hidden page's timers once a
+   * second at most, so keep it well above 1000. @default 1800
+   */
   leaderTimeout?: number;
   /** ms the leader waits for every tab's first frames after the socket opens. @default 500 */
   gatherTimeout?: number;
@@ -84,8 +88,8 @@ export class Tabs extends EventEmitter<TabsEvents> {
       timers,
       random,
       visible: options.visible ?? (() => scope.document?.visibilityState !== 'hidden'),
-      beatInterval: options.beatInterval ?? 1000,
-      leaderTimeout: options.leaderTimeout ?? 3000,
+      beatInterval: options.beatInterval ?? 500,
+      leaderTimeout: options.leaderTimeout ?? 1800,
     });
     this.#election.on('role', (role, previous) => this.emit('role', role, previous));
     this.#election.on('leadership', (leadership) => this.#follow(leadership, real, timers, options));
@@ -150,6 +154,8 @@ export class Tabs extends EventEmitter<TabsEvents> {
         WebSocket: real,
         timers,
         gatherTimeout: options.gatherTimeout ?? 500,
+        // Taking over from another leader: the other tabs' ports are on their way back.
+        dialDelay: own.epoch > 1 ? (options.gatherTimeout ?? 500) : 0,
         merge: new Merge(options.codec),
       });
     }

@@ -22,6 +22,8 @@ declare module '*/examples/server/demo.mjs' {
     /** Acknowledged messages handed to the app (first copies), and copies acked as duplicates. */
     delivered: number;
     duplicates: number;
+    /** Connections subscribed to each stream on this backend. */
+    subscribers: Record<string, number>;
   }
 
   export interface DemoStatus {

@@ -9,7 +9,7 @@ import { startDriver, WebDriverSession } from './webdriver';
 export type EngineName = 'chromium' | 'firefox' | 'webkit';
 
 /** Something a test needs that an engine's driver may not offer. */
-export type Feature = 'offline' | 'backForwardCache';
+export type Feature = 'offline' | 'backForwardCache' | 'devtools';
 
 /** A page, as the tests drive it. Functions passed to `evaluate` and `waitForFunction` run in the page. */
 export interface EnginePage {
@@ -29,6 +29,15 @@ export interface EnginePage {
   /** What the page logged and threw, for a failing test's report. */
   console(): Promise<string[]>;
   close(): Promise<void>;
+  /** A DevTools Protocol command on this page (Chromium only: crash, freeze). */
+  cdp?: (method: string, params?: Record<string, unknown>) => Promise<unknown>;
+}
+
+/** Pages of one browser profile, as tabs: they share Web Locks, BroadcastChannel and storage. */
+export interface EngineTabs {
+  pages: EnginePage[];
+  /** Closes every tab still open. */
+  close(): Promise<void>;
 }
 
 /** A launched browser. */
@@ -36,6 +45,11 @@ export interface EngineBrowser {
   version: string;
   /** A fresh page, in a fresh context where the engine has them. */
   newPage(): Promise<EnginePage>;
+  /**
+   * `count` pages of one fresh profile: pages of one context (Chromium, Firefox), windows of the
+   * one WebDriver session (WebKit). Closing one closes that tab.
+   */
+  newTabs(count: number): Promise<EngineTabs>;
   close(): Promise<void>;
 }
 
@@ -84,7 +98,7 @@ export const engines: Engine[] = [
     },
     followsHandshakeRedirects: false,
     offlineStopsOpenSockets: true,
-    launch: async () => playwrightBrowser(await chromium.launch(engineConfig.chromium)),
+    launch: async () => playwrightBrowser(await chromium.launch(engineConfig.chromium), true),
   },
   {
     name: 'firefox',
@@ -94,6 +108,7 @@ export const engines: Engine[] = [
     lacks: {
       // Measured: after a navigation and Back, the page is loaded afresh.
       backForwardCache: 'Playwright-driven Firefox loads the page afresh on Back',
+      devtools: 'Playwright drives Firefox without the DevTools Protocol (no crash or freeze command)',
     },
     followsHandshakeRedirects: false,
     offlineStopsOpenSockets: false,
@@ -104,7 +119,10 @@ export const engines: Engine[] = [
     title: 'WebKit',
     requires: `WebKitWebDriver, MiniBrowser and Xvfb (apt-get install -y webkit2gtk-driver xvfb)`,
     available: existsSync(engineConfig.webkit.driver) && existsSync(engineConfig.webkit.binary) && display,
-    lacks: { offline: 'WebDriver classic has no network emulation' },
+    lacks: {
+      offline: 'WebDriver classic has no network emulation',
+      devtools: 'WebDriver classic has no crash or freeze command',
+    },
     followsHandshakeRedirects: true,
     // Not known: there is no offline emulation to try it with.
     offlineStopsOpenSockets: false,
@@ -114,12 +132,27 @@ export const engines: Engine[] = [
 
 type PlaywrightBrowser = Awaited<ReturnType<typeof chromium.launch>>;
 
-function playwrightBrowser(browser: PlaywrightBrowser): EngineBrowser {
+function playwrightBrowser(browser: PlaywrightBrowser, cdp = false): EngineBrowser {
   return {
     version: browser.version(),
     newPage: async () => {
       const context = await browser.newContext();
       return playwrightPage(context, await context.newPage());
+    },
+    newTabs: async (count) => {
+      const context = await browser.newContext();
+      const pages: EnginePage[] = [];
+      for (let i = 0; i < count; i++) {
+        const page = await context.newPage();
+        const tab = playwrightPage(context, page);
+        tab.close = () => page.close();
+        if (cdp) {
+          const session = await context.newCDPSession(page);
+          tab.cdp = (method, params) => session.send(method as never, params as never);
+        }
+        pages.push(tab);
+      }
+      return { pages, close: () => context.close() };
     },
     close: () => browser.close(),
   };
@@ -165,6 +198,8 @@ async function launchWebKit(): Promise<EngineBrowser> {
   // The last window cannot be closed without ending the session: a new page's window is opened
   // first, then the previous one is closed.
   let previous: string | undefined = (await session.command('GET', '/window')) as string;
+  // The window commands go to (the tabs switch between theirs).
+  let current: string | undefined = previous;
   return {
     version: String(session.capabilities.browserVersion),
     newPage: async () => {
@@ -175,7 +210,53 @@ async function launchWebKit(): Promise<EngineBrowser> {
       }
       await session.command('POST', '/window', { handle });
       previous = handle;
+      current = handle;
       return webKitPage(session);
+    },
+    newTabs: async (count) => {
+      const handles: string[] = [];
+      for (let i = 0; i < count; i++)
+        handles.push(((await session.command('POST', '/window/new', { type: 'tab' })) as { handle: string }).handle);
+      const open = new Set(handles);
+      // Every command goes to the current window: each tab's commands switch to it first, one at a time.
+      let turn = Promise.resolve();
+      const inWindow = <R>(handle: string, command: () => Promise<R>): Promise<R> => {
+        const run = turn.then(async () => {
+          if (current !== handle) await session.command('POST', '/window', { handle });
+          current = handle;
+          return command();
+        });
+        turn = run.then(
+          () => {},
+          () => {},
+        );
+        return run;
+      };
+      const closeTab = (handle: string) =>
+        inWindow(handle, async () => {
+          if (!open.delete(handle)) return;
+          await session.command('DELETE', '/window');
+          current = undefined;
+        });
+      const pages = handles.map((handle) => {
+        const page = webKitPage(session);
+        const wrapped = Object.fromEntries(
+          Object.entries(page).map(([name, op]) => [
+            name,
+            (...args: unknown[]) => inWindow(handle, () => (op as (...a: unknown[]) => Promise<unknown>)(...args)),
+          ]),
+        ) as unknown as EnginePage;
+        wrapped.close = () => closeTab(handle);
+        return wrapped;
+      });
+      return {
+        pages,
+        close: async () => {
+          await Promise.all(handles.map(closeTab));
+          // Back to the test's own page.
+          await inWindow(previous as string, async () => {});
+        },
+      };
     },
     close: async () => {
       await session.delete().catch(() => {});

@@ -62,7 +62,19 @@ const require = createRequire(import.meta.url);
  * loopback backends from a document that the test made up.
  */
 export async function openDemoPage(t: BrowserTest, build: 'umd' | 'esm' = 'umd'): Promise<Page> {
-  const { page, demo } = t;
+  return loadSdk(t.page, t, build);
+}
+
+/**
+ * Loads the SDK into `page` as {@link openDemoPage} does; with the ESM build, `entries` (such as
+ * `['tabs', 'delivery']`) are loaded too and their exports join `window.ResilientWS`.
+ */
+export async function loadSdk(
+  page: Page,
+  { demo }: Pick<BrowserTest, 'demo'>,
+  build: 'umd' | 'esm' = 'umd',
+  entries: string[] = [],
+): Promise<Page> {
   await page.goto(`${demo.url}/`);
   if (build === 'umd') {
     await addScript(page, { src: '/dist/resilient-ws.umd.min.js' });
@@ -73,7 +85,11 @@ export async function openDemoPage(t: BrowserTest, build: 'umd' | 'esm' = 'umd')
     await addScript(page, { type: 'importmap', text: JSON.stringify({ imports: { eventemitter3: eventemitter } }) });
     await addScript(page, {
       type: 'module',
-      text: "import * as sdk from '/dist/index.mjs';\nwindow.ResilientWS = sdk;",
+      text: [
+        "import * as sdk from '/dist/index.mjs';",
+        ...entries.map((entry, i) => `import * as entry${i} from '/dist/${entry}.mjs';`),
+        `window.ResilientWS = { ...sdk${entries.map((_, i) => `, ...entry${i}`).join('')} };`,
+      ].join('\n'),
     });
     await page.waitForFunction(() => window.ResilientWS !== undefined, undefined, 5000);
   }

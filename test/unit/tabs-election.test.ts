@@ -140,37 +140,21 @@ describe('electing a leader', () => {
     expect(locks.abortedWhileQueued).toBe(0);
   });
 
-  it('keeps a leader whose timers are throttled (a hidden tab) but which answers on the channel', async () => {
-    const { open, clock, leaders, locks } = profile();
-    open('a');
-    await settle();
-    const second = open('b');
-    await clock.advance(1000);
-    // Its timers stop (no beats of its own), its channel handlers still run: asked, it beats.
-    clock.frozen.add('a');
-    await clock.advance(20_000);
-    expect(locks.holder(lock)).toBe('a');
-    expect(leaders()).toEqual(['a']);
-    expect(second.election.leadership).toEqual({ epoch: 1, leader: 'a' });
-  });
-
   it('takes leadership from a frozen leader after the timeout, and the leader steps down when it wakes', async () => {
-    const { open, clock, leaders, locks, bus } = profile();
+    const { open, clock, leaders, locks } = profile();
     const first = open('a');
     await settle();
     const second = open('b');
     await clock.advance(1000);
-    // Frozen: its timers stop (no beats), it hears nothing, its lock stays held.
+    // Frozen: its timers stop (no beats), its lock stays held.
     clock.frozen.add('a');
-    bus.deaf.add('a');
     await clock.advance(3000);
     expect(locks.holder(lock)).toBe('a');
     await clock.advance(2000);
     expect(locks.holder(lock)).toBe('b');
     expect(second.election.leadership).toEqual({ epoch: 2, leader: 'b' });
-    // Its lock was stolen: its leadership is over even before it hears anything.
+    // Its channel handlers still ran (as in Chromium): it heard the newer leadership and its lock was stolen.
     expect(first.election.role).toBe('follower');
-    bus.deaf.delete('a');
     await clock.thaw('a');
     await clock.advance(5000);
     expect(leaders()).toEqual(['b']);
@@ -195,14 +179,13 @@ describe('electing a leader', () => {
   });
 
   it('lets a visible follower take over before a hidden one', async () => {
-    const { open, clock, leaders, bus } = profile();
+    const { open, clock, leaders } = profile();
     open('a');
     await settle();
     const hidden = open('b', { visible: false, random: 0 });
     const visible = open('c', { visible: true, random: 0.99 });
     await clock.advance(1000);
     clock.frozen.add('a');
-    bus.deaf.add('a');
     await clock.advance(8000);
     expect(leaders()).toEqual(['c']);
     expect(hidden.election.leadership).toEqual({ epoch: 2, leader: 'c' });

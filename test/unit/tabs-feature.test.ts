@@ -96,10 +96,11 @@ describe('tabs()', () => {
     // The tab is gone, and its socket with it.
     first.gone();
     FakeSocket.all[0]?.close();
-    // The next tab in the lock's queue leads at once; the other hears its first beat.
-    await clock.advance(300);
+    // The next tab in the lock's queue leads at once; the other hears its first beat; both are
+    // back within the new leader's first dial (after gatherTimeout, 500 ms).
+    await clock.advance(600);
     accept();
-    await clock.advance(300);
+    await clock.advance(100);
     expect(others.map((tab) => tab.shared.role)).toEqual(['leader', 'follower']);
     expect(others.map((tab) => tab.client.state)).toEqual(['open', 'open']);
     expect(FakeSocket.open()).toHaveLength(1);
@@ -119,9 +120,10 @@ describe('tabs()', () => {
     expect(first.roles.at(-1)).toEqual(['solo', 'leader']);
     expect(second.shared.role).toBe('leader');
     expect(locks.holder(`resilient-ws:\n${url}`)).toBe('b');
+    await clock.advance(1000);
+    accept();
     first.client.connect();
     await clock.advance(100);
-    accept();
     await clock.advance(1000);
     expect(first.shared.role).toBe('follower');
     expect(first.client.state).toBe('open');

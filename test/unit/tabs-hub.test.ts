@@ -87,7 +87,7 @@ describe('the leader’s hub', () => {
     expect(socket().sent).toEqual(['{"subscribe":"p"}', '{"resume":{"q":1}}', '{"subscribe":"q"}']);
   });
 
-  it('sends every message to all tabs, numbered, and opens a late port from the next number', async () => {
+  it('sends every message to all tabs, numbered, and gives a port that comes soon after the open every message so far', async () => {
     const { connect, say, heard } = setup();
     connect('b.1');
     await settle();
@@ -101,8 +101,56 @@ describe('the leader’s hub', () => {
     expect(heard.slice(1)).toMatchObject([
       { type: 'message', n: 1, data: 'one' },
       { type: 'message', n: 2, data: 'two' },
-      { type: 'open', port: 'c.1', n: 2 },
+      { type: 'open', port: 'c.1', n: 0 },
+      { type: 'message', n: 1, data: 'one' },
+      { type: 'message', n: 2, data: 'two' },
     ]);
+  });
+
+  it('opens a port that comes later than 3 s after the open from the next number', async () => {
+    const { connect, say, heard, clock } = setup();
+    connect('b.1');
+    await settle();
+    socket().accept();
+    say({ type: 'ready', port: 'b.1', frames: [] });
+    await settle();
+    socket().receive('one');
+    await clock.advance(3000);
+    connect('c.1');
+    await settle();
+    expect(heard.slice(1)).toMatchObject([
+      { type: 'message', n: 1, data: 'one' },
+      { type: 'open', port: 'c.1', n: 1 },
+    ]);
+    expect(heard).toHaveLength(3);
+  });
+
+  it('waits dialDelay before the first dial, so every port coming back is merged in the first frames', async () => {
+    const bus = new FakeBus();
+    const clock = new FakeClock();
+    const own = new TabChannel(key, 'a', bus.for('a'));
+    const hub = new Hub({
+      channel: own,
+      leadership,
+      WebSocket: FakeSocket,
+      timers: clock.timers('a'),
+      gatherTimeout: 500,
+      dialDelay: 400,
+    });
+    own.listen((frame) => hub.hear(frame));
+    const tab = new TabChannel(key, 'b', bus.for('b'));
+    const say = (body: Body) => tab.post({ ...leadership, ...body } as never);
+    say({ type: 'connect', port: 'b.1', url: 'wss://example.com/ws', protocols: [] });
+    await clock.advance(300);
+    expect(FakeSocket.all).toHaveLength(0);
+    say({ type: 'connect', port: 'c.1', url: 'wss://example.com/ws', protocols: [] });
+    await clock.advance(100);
+    expect(FakeSocket.all).toHaveLength(1);
+    socket().accept();
+    say({ type: 'ready', port: 'b.1', frames: ['{"resume":{"p":80}}', '{"subscribe":"p"}'] });
+    say({ type: 'ready', port: 'c.1', frames: ['{"resume":{"p":78}}', '{"subscribe":"p"}'] });
+    await settle();
+    expect(socket().sent).toEqual(['{"resume":{"p":78}}', '{"subscribe":"p"}']);
   });
 
   it('releases a port’s subscriptions when it closes, and closes the socket after the last', async () => {
