@@ -155,17 +155,11 @@ export class Hub {
   #admit(port: string): void {
     const socket = this.#socket as WebSocket;
     const history = this.#history ?? [];
+    let n = this.#n - history.length;
     this.#ports.set(port, 'opening');
-    this.#post({
-      type: 'open',
-      port,
-      n: this.#n - history.length,
-      protocol: socket.protocol ?? '',
-      extensions: socket.extensions ?? '',
-    });
+    this.#post({ type: 'open', port, n, protocol: socket.protocol ?? '', extensions: socket.extensions ?? '' });
     // Numbered as they were: the ports that have them already pass over them.
-    const first = this.#n - history.length;
-    history.forEach((data, i) => this.#post({ type: 'message', n: first + i + 1, data }));
+    for (const data of history) this.#post({ type: 'message', n: ++n, data });
   }
 
   #ready(port: string, frames: FrameData[]): void {
