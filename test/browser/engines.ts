@@ -232,12 +232,13 @@ async function launchWebKit(): Promise<EngineBrowser> {
         );
         return run;
       };
-      const closeTab = (handle: string) =>
-        inWindow(handle, async () => {
-          if (!open.delete(handle)) return;
+      const closeTab = async (handle: string) => {
+        if (!open.delete(handle)) return;
+        await inWindow(handle, async () => {
           await session.command('DELETE', '/window');
           current = undefined;
         });
+      };
       const pages = handles.map((handle) => {
         const page = webKitPage(session);
         const wrapped = Object.fromEntries(
