@@ -74,6 +74,7 @@ describe('README', () => {
           '/preflight': 'resolution/feature.ts',
           '/discovery': 'resolution/discovery.ts',
           '/delivery': 'features/delivery/index.ts',
+          '/tabs': 'tabs/index.ts',
           '/react': 'bindings/react.ts',
           '/vue': 'bindings/vue.ts',
           '/svelte': 'bindings/svelte.ts',
