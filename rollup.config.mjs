@@ -118,6 +118,20 @@ export default [
       plugins: minify ? [terser({ format: { comments: /^!/ } })] : [],
     },
   })),
+  // Tabs for a script tag, beside the main UMD file: global `ResilientWSTabs` (its own copy of the
+  // few core pieces it uses, eventemitter3 inside).
+  {
+    input: 'src/tabs/index.ts',
+    plugins: [production, resolve({ browser: true }), commonjs(), typescript(typescriptOptions)],
+    output: {
+      file: 'dist/resilient-ws-tabs.umd.min.js',
+      format: 'umd',
+      name: 'ResilientWSTabs',
+      sourcemap: true,
+      banner,
+      plugins: [terser({ format: { comments: /^!/ } })],
+    },
+  },
   ...['mts', 'cts'].map((extension) => ({
     input: entries,
     plugins: [dts()],

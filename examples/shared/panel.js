@@ -44,7 +44,8 @@
         <dt>Next retry</dt><dd id="next-retry">–</dd>
         <dt>Endpoint</dt><dd id="endpoint" class="mono">–</dd>
         <dt>Resolved</dt><dd id="resolved">–</dd>
-        <dt>Backend</dt><dd id="client-backend">–</dd>${rtt}
+        <dt>Backend</dt><dd id="client-backend">–</dd>
+        <dt>This tab</dt><dd id="tab-role" data-role="solo">solo</dd>${rtt}
         <dt>Counters</dt><dd id="counters">–</dd>
         <dt>Last error</dt><dd><span id="last-error">none</span> <span id="last-error-status" class="status-chip" hidden></span></dd>
       </dl>
@@ -118,6 +119,7 @@
       endpoint: $('#endpoint'),
       resolved: $('#resolved'),
       clientBackend: $('#client-backend'),
+      tabRole: $('#tab-role'),
       rtt: $('#rtt'),
       counters: $('#counters'),
       lastError: $('#last-error'),
@@ -150,6 +152,22 @@
     function createClient(mode, features) {
       // The event log is the SDK's own: one line per event, secrets in URLs redacted.
       const options = { heartbeat, features, logger: (type, args) => log(describeEvent(type, args)) };
+      // The page's tabs share one connection (resilient-ws/tabs, loaded by its own script tag; `?tabs=off` turns
+      // it off): one tab leads and holds the socket, the others follow through it; the backends' table counts
+      // the connections. The key is the mode, so that tabs in different modes do not share.
+      if (window.ResilientWSTabs && new URLSearchParams(location.search).get('tabs') !== 'off') {
+        const shared = window.ResilientWSTabs.tabs({ key: `demo:${mode}` });
+        const showRole = (role) => {
+          ui.tabRole.textContent = role === 'leader' ? 'leader (holds the connection)' : role;
+          ui.tabRole.dataset.role = role;
+        };
+        shared.on('role', (role) => {
+          showRole(role);
+          log(`this tab is now the ${role}`);
+        });
+        showRole(shared.role);
+        Object.assign(options, { WebSocket: shared.WebSocket, features: [shared, ...features] });
+      }
       if (mode === 'discovery') return new ResilientWebSocket(discover('/discovery'), options);
       // The native handshake fails on the 302; the preflight GET follows it to the backend's http twin.
       if (mode === 'redirect') return new ResilientWebSocket('/redirect/302/ws', options);

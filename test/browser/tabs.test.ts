@@ -340,6 +340,45 @@ describeInEngines('tabs sharing one connection', (t) => {
     }
   });
 
+  it('the demo: the trading page in 3 tabs, one connection; closing the leader’s tab changes nothing but the role', async () => {
+    const tabs = await t.browser.newTabs(3);
+    const text = (page: Page, selector: string) =>
+      page.evaluate((selector) => document.querySelector(selector)?.textContent ?? '', selector);
+    const ticks = (page: Page) => text(page, '#ticks').then(Number);
+    try {
+      for (const page of tabs.pages) {
+        await page.goto(`${t.demo.url}/examples/trading/`);
+        await page.waitForFunction(() => Number(document.querySelector('#ticks')?.textContent) >= 2, undefined, 15_000);
+      }
+      const roles = await Promise.all(tabs.pages.map((page) => text(page, '#tab-role')));
+      expect(roles.filter((role) => role.startsWith('leader'))).toHaveLength(1);
+      expect(roles.filter((role) => role === 'follower')).toHaveLength(2);
+      expect(backend(t.demo).clients).toBe(1);
+      const leader = tabs.pages[roles.findIndex((role) => role.startsWith('leader'))] as Page;
+      const others = tabs.pages.filter((page) => page !== leader);
+      // The server's connection count, as each page shows it.
+      for (const page of tabs.pages)
+        await page.waitForFunction(() => document.querySelector('#backend-a .clients')?.textContent === '1');
+      await leader.close();
+      const before = await Promise.all(others.map(ticks));
+      for (const [i, page] of others.entries())
+        await page.waitForFunction(
+          (before) => Number(document.querySelector('#ticks')?.textContent) > before + 4,
+          before[i],
+          15_000,
+        );
+      const after = await Promise.all(others.map((page) => text(page, '#tab-role')));
+      expect(after.filter((role) => role.startsWith('leader'))).toHaveLength(1);
+      for (const page of others) {
+        expect(await text(page, '#gaps')).toBe('0');
+        expect(await text(page, '#missed')).toBe('0');
+      }
+      await until(() => backend(t.demo).clients === 1, 5000, 'one connection');
+    } finally {
+      await tabs.close();
+    }
+  });
+
   it('ignores garbage posted on its channel by another page of the origin', async () => {
     const tabs = await openTabs(t, 3);
     try {
