@@ -155,7 +155,7 @@ async function startServer() {
  * `taskSeconds()` (the renderer main thread's busy time so far) and `close()`, all through CDP
  * messages to that target, as react-feed does.
  */
-async function newContext(browser) {
+async function newContext(browser, windows = true) {
   const cdp = await browser.newBrowserCDPSession();
   const { browserContextId } = await cdp.send('Target.createBrowserContext');
   const waiting = new Map();
@@ -171,7 +171,11 @@ async function newContext(browser) {
   const pages = new Set();
   return {
     async open(url) {
-      const { targetId } = await cdp.send('Target.createTarget', { url, browserContextId });
+      // A window each: pages made as tabs of one window are hidden but the last (only the front
+      // tab is visible), whereas a Playwright page, as in the browser tests, is visible.
+      // Tabs of one window: the first opens the window.
+      const newWindow = windows || !pages.size;
+      const { targetId } = await cdp.send('Target.createTarget', { url, browserContextId, newWindow });
       const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
       // A call that gets no answer (its target gone) fails after 60 s instead of holding the run.
       const call = (method, params = {}) =>
@@ -235,8 +239,8 @@ async function waitFor(condition, what, timeout = 30_000) {
 }
 
 /** `count` pages of a new context, each with its client open on the server (sharing or plain). */
-async function openTabs(browser, origin, server, count, sharing) {
-  const context = await newContext(browser);
+async function openTabs(browser, origin, server, count, sharing, windows = true) {
+  const context = await newContext(browser, windows);
   const pages = [];
   for (let i = 0; i < count; i++) {
     const page = await context.open(`${origin}/`);
@@ -280,11 +284,11 @@ async function connections(browser, origin, server) {
  * last), ticks the server sent in between that no tab got, and within each connection, ticks seen
  * twice or skipped by any tab.
  */
-async function handover(browser, origin, server) {
+async function handover(browser, origin, server, windows) {
   server.ticking = true;
-  const { context, pages } = await openTabs(browser, origin, server, handoverTabs, true);
+  const { context, pages } = await openTabs(browser, origin, server, handoverTabs, true, windows);
   const results = [];
-  const visibility = await pages[0].evaluate('document.visibilityState');
+  const visibility = [...new Set(await Promise.all(pages.map((page) => page.evaluate('document.visibilityState'))))];
   try {
     let alive = pages;
     for (let i = 0; i < handovers; i++) {
@@ -433,7 +437,8 @@ export async function run() {
   const browser = await launchChromium();
   try {
     const counted = await connections(browser, pages.origin, server);
-    const { results: handed, visibility } = await handover(browser, pages.origin, server);
+    const { results: handed, visibility } = await handover(browser, pages.origin, server, true);
+    const { results: behind, visibility: behindVisibility } = await handover(browser, pages.origin, server, false);
     const { receive, send } = await cost(browser, pages.origin, server);
     const led = handed.map((h) => h.led);
     const gapFirst = handed.map((h) => h.gapFirst);
@@ -480,6 +485,16 @@ export async function run() {
           pass: twice === 0 && skipped === 0,
         },
         {
+          measured:
+            'Same, the tabs of one window (only the last opened visible): new leader after the close; gap, every tab; seen twice / skipped',
+          figure: `${spread(behind.map((h) => h.led))}; ${spread(behind.map((h) => h.gapLast))}; ${behind.reduce(
+            (sum, h) => sum + h.twice,
+            0,
+          )} / ${behind.reduce((sum, h) => sum + h.skipped, 0)}`,
+          goal: 'median gap ≤ 1 s',
+          pass: median(behind.map((h) => h.gapLast)) <= 1000 && behind.every((h) => h.twice === 0 && h.skipped === 0),
+        },
+        {
           measured: `Main-thread time per message received (${feedMessages.toLocaleString('en-US')} at ${feedRate.toLocaleString('en-US')}/s), plain client`,
           figure: us(receiveOf('plain')),
           goal: '',
@@ -517,8 +532,8 @@ export async function run() {
         },
       ],
       notes: [
-        `Pages of one browser context made through raw CDP (Target.createBrowserContext, Target.createTarget), ` +
-          `which Playwright does not instrument; document.visibilityState in them: ${visibility}. Each page runs one ` +
+        `Pages of one browser context made through raw CDP (Target.createBrowserContext, Target.createTarget with ` +
+          `newWindow), which Playwright does not instrument; document.visibilityState in them: ${visibility.join(', ')}. Each page runs one ` +
           'client of the built dist/index.mjs and dist/tabs.mjs (bundled by esbuild) with `tabs({ key })`, or a plain ' +
           "client; a `ws` server on 127.0.0.1 counts the connections it holds once every tab's client is open.",
         `Handover: the server sends \`t <connection> <n> <global n>\` every ${tickEvery} ms on each connection; every ` +
@@ -529,6 +544,11 @@ export async function run() {
           'connection and the first on the new. ' +
           `Each handover (led / gap first / gap every tab, ms): ${handed
             .map((h) => `${h.led}/${h.gapFirst}/${h.gapLast}`)
+            .join(', ')}.`,
+        'The same with the pages made as tabs of one window (Target.createTarget without newWindow): only the front ' +
+          `tab is visible, as in a browser window (document.visibilityState: ${behindVisibility.join(', ')}); ` +
+          `each handover (led / gap first / gap every tab / missed): ${behind
+            .map((h) => `${h.led}/${h.gapFirst}/${h.gapLast}/${h.missed}`)
             .join(', ')}.`,
         `Cost: TaskDuration (CDP Performance.getMetrics) of each page over a round divided by the messages; ` +
           `${feedRounds} measured rounds after an unmeasured one, the shared pair (leader + follower) and the plain ` +
