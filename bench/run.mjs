@@ -22,6 +22,7 @@ const benchmarks = [
   ['delivery', 'Delivery: envelope bytes, size, receive cost'],
   ['delivery-hostile', 'Delivery against hostile input (Node)'],
   ['react-feed', 'React under a feed of 1,000 messages a second'],
+  ['tabs', 'Tabs: one connection for the tabs of a profile, in Chromium'],
 ];
 
 const resultsDirectory = new URL('./results/', import.meta.url);
