@@ -39,7 +39,7 @@ const rules: Record<string, Rule> = {
 
 /**
  * The shared connection, as a feature of one client: give the client both its `WebSocket` and the
- * feature itself (first, before any resolver).
+ * feature itself (first, before any resolver). One per client: make another for another client.
  */
 export class SharedConnection extends EventEmitter<TabsEvents> implements Feature {
   /** The WebSocket class the client dials with: a port onto the shared connection. */
