@@ -88,7 +88,10 @@ export async function loadSdk(
       text: [
         "import * as sdk from '/dist/index.mjs';",
         ...entries.map((entry, i) => `import * as entry${i} from '/dist/${entry}.mjs';`),
-        `window.ResilientWS = { ...sdk${entries.map((_, i) => `, ...entry${i}`).join('')} };`,
+        // Without entries, the module namespace itself (the bundles test checks it is one).
+        entries.length === 0
+          ? 'window.ResilientWS = sdk;'
+          : `window.ResilientWS = { ...sdk${entries.map((_, i) => `, ...entry${i}`).join('')} };`,
       ].join('\n'),
     });
     await page.waitForFunction(() => window.ResilientWS !== undefined, undefined, 5000);
