@@ -3,7 +3,7 @@
 // that failed.
 
 import { describe, expect, it, vi } from 'vitest';
-import { advance, createClient, record, startServer, useFakeClock } from './helpers';
+import { advance, createClient, expectTimersLeft, record, startServer, useFakeClock } from './helpers';
 
 useFakeClock();
 
@@ -49,6 +49,8 @@ describe('auth refresh', () => {
     await advance(6050);
     expect(refreshAuth).toHaveBeenCalledTimes(2);
     expect(client.state).toBe('open');
+    // The server's own timer that would close the third connection.
+    expectTimersLeft(1);
   });
 
   it('waits the backoff before a refresh that follows other failures, and counts it against maxRetries', async () => {
