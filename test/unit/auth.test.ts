@@ -91,6 +91,45 @@ describe('auth refresh', () => {
     expect(client.state).toBe('failed');
     expect(refreshAuth.mock.calls.length).toBeLessThanOrEqual(3);
   });
+
+  it('asks refreshAuth again at the next 401 after one that never settled', async () => {
+    closingServer(4401);
+    const refreshAuth = vi.fn(() => new Promise<void>(() => {}));
+    const client = createClient({ refreshAuth, resolveTimeout: 2000 });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(2100);
+    expect(refreshAuth).toHaveBeenCalledOnce();
+    // The retry after the backoff meets a 401 again: a refresh (after a backoff of its own), not
+    // "the second 401 in a row".
+    await advance(10_000);
+    expect(refreshAuth.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(failed.mock.calls.map(([error]) => error.message).join()).not.toMatch(/second 401/);
+  });
+
+  it('ignores a refreshAuth that settles after resolveTimeout: the wait it started goes on', async () => {
+    closingServer(4401);
+    let settle = () => {};
+    const refreshAuth = vi.fn(() => new Promise<void>((resolve) => (settle = resolve)));
+    const client = createClient({ refreshAuth, resolveTimeout: 2000, initialDelay: 60_000, maxDelay: 60_000 });
+    await advance(2100);
+    expect(client.state).toBe('waiting');
+    const attempts = client.stats.attempts;
+    settle();
+    await advance(10);
+    expect(client.state).toBe('waiting');
+    expect(client.stats.attempts).toBe(attempts);
+  });
+
+  it('fails, saying so, when refreshAuth rejects', async () => {
+    closingServer(4401);
+    const client = createClient({ refreshAuth: async () => Promise.reject(new Error('no session')) });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(100);
+    expect(client.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].message).toMatch(/refreshAuth threw Error: no session/);
+  });
 });
 
 describe('auth refresh after connect()', () => {
