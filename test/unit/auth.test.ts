@@ -3,7 +3,7 @@
 // that failed.
 
 import { describe, expect, it, vi } from 'vitest';
-import { advance, createClient, expectTimersLeft, record, startServer, useFakeClock } from './helpers';
+import { advance, clientOf, createClient, expectTimersLeft, record, startServer, url, useFakeClock } from './helpers';
 
 useFakeClock();
 
@@ -119,6 +119,20 @@ describe('auth refresh', () => {
     await advance(10);
     expect(client.state).toBe('waiting');
     expect(client.stats.attempts).toBe(attempts);
+  });
+
+  it('asks the resolver again after a refresh, even when the connection before had stayed up', async () => {
+    closingServer(4401, 6000);
+    const resolver = vi.fn(async () => url);
+    const client = clientOf(resolver, { refreshAuth: async () => {}, minUptime: 5000 });
+    await advance(5000);
+    expect(client.state).toBe('open');
+    expect(resolver).toHaveBeenCalledOnce();
+    // Its answer had no maxAge, so it would be kept: the refresh is what asks again.
+    await advance(1100);
+    expect(resolver).toHaveBeenCalledTimes(2);
+    // The server's own timer that would close the second connection.
+    expectTimersLeft(1);
   });
 
   it('fails, saying so, when refreshAuth rejects', async () => {
