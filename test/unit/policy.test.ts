@@ -49,6 +49,22 @@ describe('default policy', () => {
 });
 
 describe('the client follows the policy', () => {
+  it('forgets earlier failures after a connection that stayed up exactly minUptime', async () => {
+    let clock = 0;
+    const server = startServer();
+    const client = createClient({ now: () => clock, minUptime: 5000 });
+    const attempts: number[] = [];
+    client.on('reconnecting', ({ attempt }) => attempts.push(attempt));
+    await advance(10);
+    server.clients().at(-1)?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(1000);
+    expect(client.state).toBe('open');
+    clock = (client.stats.openedAt as number) + 5000;
+    server.clients().at(-1)?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(10);
+    expect(attempts).toEqual([1, 1]);
+  });
+
   it("retries at once when the app's decide says connect", async () => {
     const server = startServer();
     const client = createClient({ decide: () => 'connect' });
