@@ -146,6 +146,16 @@ export function pageNow(page: Page): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+/**
+ * Resolves once a timer of `ms` set in the page now has run. A page runs its timers in the order
+ * they fall due, and one set earlier with a delay no longer than `ms` before this one however late
+ * they all run: a check after this sees whatever the page's clients had scheduled within `ms`,
+ * on a loaded machine as on an idle one.
+ */
+export function afterPageTimer(page: Page, ms: number): Promise<void> {
+  return page.evaluate((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)), ms);
+}
+
 /** Resolves when `predicate` holds (checked here, in Node), every 10 ms; rejects after `timeout` ms. */
 export async function until(predicate: () => boolean, timeout = 5000, what = 'condition'): Promise<void> {
   const start = Date.now();

@@ -3,13 +3,20 @@
 
 import { expect, it } from 'vitest';
 import type { EnginePage as Page } from './engines';
-import { openDemoPage, pageNow, sleep, trace, until, waitForMessage, waitForState } from './harness';
+import { afterPageTimer, openDemoPage, pageNow, trace, until, waitForMessage, waitForState } from './harness';
 import { describeInEngines, itWith } from './suite';
 
-/** A client named 'main' in the page, with short delays and a 1 s heartbeat. */
+declare global {
+  interface Window {
+    pings: number[];
+  }
+}
+
+/** A client named 'main' in the page, with short delays and a 1 s heartbeat that records its pings. */
 function connectWithHeartbeat(page: Page, url: string): Promise<void> {
   return page.evaluate((url) => {
     const { ResilientWebSocket } = window.ResilientWS;
+    window.pings = [];
     window.watch(
       'main',
       new ResilientWebSocket(url, {
@@ -19,7 +26,11 @@ function connectWithHeartbeat(page: Page, url: string): Promise<void> {
           interval: 1000,
           timeout: 1000,
           // The demo answers {"type":"ping","id":n} with {"type":"pong","id":n}.
-          message: JSON.stringify({ type: 'ping', id: 1 }),
+          // Each ping's time, in `window.pings`.
+          message: () => {
+            window.pings.push(Date.now());
+            return JSON.stringify({ type: 'ping', id: 1 });
+          },
           isPong: (event) => JSON.parse(event.data).type === 'pong',
         },
       }),
@@ -31,7 +42,7 @@ describeInEngines('liveness', (t) => {
   itWith(
     t,
     'offline',
-    'offline: spends no attempts while navigator.onLine is false; back online, open again within a second',
+    'offline: spends no attempts while navigator.onLine is false; back online, `online` alone opens it again',
     async () => {
       const page = await openDemoPage(t);
       const setOffline = page.setOffline as (offline: boolean) => Promise<void>;
@@ -42,21 +53,22 @@ describeInEngines('liveness', (t) => {
       await setOffline(true);
       expect(await page.evaluate(() => navigator.onLine)).toBe(false);
       // Nothing would go out now: the client leaves `open` at once, holds the socket and queues.
-      await waitForState(page, 'offline', 'main', 1000);
+      await waitForState(page, 'offline');
+      expect((await trace(page)).states.map((entry) => entry.state).slice(-2)).toEqual(['open', 'offline']);
       expect(await page.evaluate(() => window.clients.main.send('while offline'))).toBe('queued');
       if (t.engine.offlineStopsOpenSockets) {
         // Chromium keeps the loopback socket but nothing comes back through it: the ping sent on
         // `offline` goes unanswered, and the missed deadline ends the connection.
-        await page.waitForFunction(() => window.traces.main.reconnecting.length > 0, undefined, 3000);
+        await page.waitForFunction(() => window.traces.main.reconnecting.length > 0, undefined, 10_000);
         const { reconnecting } = await trace(page);
         expect(reconnecting.map((entry) => entry.reason.type)).toEqual(['heartbeat']);
       }
       const attempts = await page.evaluate(() => window.clients.main.stats.attempts);
       const upgrades = control.status().backends.a.upgrades;
-      // With 100–400 ms delays, a client that ignored the network would have tried several times by
-      // now; and in Firefox, whose emulation leaves an open socket working, longer than a missed
-      // heartbeat deadline (interval + timeout, 2 s) would take.
-      await sleep(2500);
+      // With 100–400 ms delays, a client that ignored the network would have tried by the time a
+      // page timer of 2.5 s set now runs; and in Firefox, whose emulation leaves an open socket
+      // working, a missed heartbeat deadline (interval + timeout, 2 s) would have ended it.
+      await afterPageTimer(page, 2500);
       expect(await page.evaluate(() => [window.clients.main.state, window.clients.main.stats.attempts])).toEqual([
         'offline',
         attempts,
@@ -70,11 +82,15 @@ describeInEngines('liveness', (t) => {
         expect(attempts).toBe(1);
       }
 
-      const onlineAt = await pageNow(page);
+      const before = (await trace(page)).states.length;
       await setOffline(false);
-      await waitForState(page, 'open', 'main', 1000);
-      const openedAt = (await trace(page)).states.filter((entry) => entry.state === 'open').at(-1)?.at as number;
-      expect(openedAt - onlineAt).toBeLessThan(1000);
+      await waitForState(page, 'open');
+      // Nothing was armed while offline: `online` itself brought it back, without a failed attempt
+      // (a new connection in Chromium; the held one in Firefox).
+      expect((await trace(page)).states.slice(before).map((entry) => entry.state)).toEqual(
+        t.engine.offlineStopsOpenSockets ? ['waiting', 'resolving', 'connecting', 'open'] : ['open'],
+      );
+      expect((await trace(page)).reconnecting).toEqual(reconnecting);
       // The message queued while offline goes out first (the demo echoes plain text): on a new
       // connection in Chromium, on the held one in Firefox.
       await waitForMessage(page, 'while offline');
@@ -99,18 +115,18 @@ describeInEngines('liveness', (t) => {
       await page.evaluate((url) => {
         window.watch('main', new window.ResilientWS.ResilientWebSocket(url, { initialDelay: 100 }));
       }, control.backendUrl('a'));
-      await page.waitForFunction(() => window.traces.main.states.length > 0, undefined, 1000);
+      await page.waitForFunction(() => window.traces.main.states.length > 0, undefined, 10_000);
       expect((await trace(page)).states.map((entry) => entry.state)).toEqual(['offline']);
       expect(await page.evaluate(() => window.clients.main.stats.attempts)).toBe(0);
 
       await setOffline(false);
-      await waitForState(page, 'open', 'main', 2000);
+      await waitForState(page, 'open');
       const states = (await trace(page)).states.map((entry) => entry.state);
       expect(states).toEqual(['offline', 'waiting', 'connecting', 'open']);
     },
   );
 
-  it('a silent backend is found by the heartbeat within 2.5 s; once it answers again, the client is back', async () => {
+  it('a silent backend is found by the heartbeat at the first unanswered ping; once it answers again, the client is back', async () => {
     const page = await openDemoPage(t);
     const { control } = t.demo;
     await connectWithHeartbeat(page, control.backendUrl('a'));
@@ -121,14 +137,18 @@ describeInEngines('liveness', (t) => {
     await page.waitForFunction(() => window.clients.main.stats.rtt !== undefined, undefined, 3000);
     expect((await trace(page)).messages).toEqual([echo]);
 
-    const silencedAt = await pageNow(page);
     control.silence('a', true);
-    await page.waitForFunction(() => window.clients.main.state !== 'open', undefined, 3000);
-    const { states, reconnecting } = await trace(page);
-    const leftAt = states.find((entry) => entry.at >= silencedAt && entry.state !== 'open')?.at as number;
-    expect(leftAt - silencedAt).toBeLessThanOrEqual(2500);
+    const silencedAt = await pageNow(page);
+    await page.waitForFunction(() => window.traces.main.reconnecting.length > 0, undefined, 10_000);
+    const { reconnecting } = await trace(page);
     expect(reconnecting[0].reason).toEqual({ type: 'heartbeat' });
-    expect(reconnecting[0].at - silencedAt).toBeLessThanOrEqual(2500);
+    // Found by the first ping left unanswered, when its timeout ran out: at most one ping went
+    // out since the silence (one sent just before may be the unanswered one), and the client
+    // left no sooner than the timeout after the last. How long that takes is the unit tests'
+    // (fake time); a loaded machine here only makes it later.
+    const pings = (await page.evaluate(() => window.pings)).filter((at) => at <= reconnecting[0].at);
+    expect(pings.filter((at) => at > silencedAt).length).toBeLessThanOrEqual(1);
+    expect(reconnecting[0].at - (pings.at(-1) as number)).toBeGreaterThanOrEqual(1000);
 
     control.silence('a', false);
     const after = JSON.stringify({ type: 'echo', text: 'after the silence' });

@@ -3,7 +3,7 @@
 // that failed.
 
 import { describe, expect, it, vi } from 'vitest';
-import { advance, createClient, record, startServer, useFakeClock } from './helpers';
+import { advance, clientOf, createClient, expectTimersLeft, record, startServer, url, useFakeClock } from './helpers';
 
 useFakeClock();
 
@@ -49,6 +49,8 @@ describe('auth refresh', () => {
     await advance(6050);
     expect(refreshAuth).toHaveBeenCalledTimes(2);
     expect(client.state).toBe('open');
+    // The server's own timer that would close the third connection.
+    expectTimersLeft(1);
   });
 
   it('waits the backoff before a refresh that follows other failures, and counts it against maxRetries', async () => {
@@ -88,6 +90,59 @@ describe('auth refresh', () => {
     // Each refresh that hung is an attempt that failed: maxRetries ends it.
     expect(client.state).toBe('failed');
     expect(refreshAuth.mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it('asks refreshAuth again at the next 401 after one that never settled', async () => {
+    closingServer(4401);
+    const refreshAuth = vi.fn(() => new Promise<void>(() => {}));
+    const client = createClient({ refreshAuth, resolveTimeout: 2000 });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(2100);
+    expect(refreshAuth).toHaveBeenCalledOnce();
+    // The retry after the backoff meets a 401 again: a refresh (after a backoff of its own), not
+    // "the second 401 in a row".
+    await advance(10_000);
+    expect(refreshAuth.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(failed.mock.calls.map(([error]) => error.message).join()).not.toMatch(/second 401/);
+  });
+
+  it('ignores a refreshAuth that settles after resolveTimeout: the wait it started goes on', async () => {
+    closingServer(4401);
+    let settle = () => {};
+    const refreshAuth = vi.fn(() => new Promise<void>((resolve) => (settle = resolve)));
+    const client = createClient({ refreshAuth, resolveTimeout: 2000, initialDelay: 60_000, maxDelay: 60_000 });
+    await advance(2100);
+    expect(client.state).toBe('waiting');
+    const attempts = client.stats.attempts;
+    settle();
+    await advance(10);
+    expect(client.state).toBe('waiting');
+    expect(client.stats.attempts).toBe(attempts);
+  });
+
+  it('asks the resolver again after a refresh, even when the connection before had stayed up', async () => {
+    closingServer(4401, 6000);
+    const resolver = vi.fn(async () => url);
+    const client = clientOf(resolver, { refreshAuth: async () => {}, minUptime: 5000 });
+    await advance(5000);
+    expect(client.state).toBe('open');
+    expect(resolver).toHaveBeenCalledOnce();
+    // Its answer had no maxAge, so it would be kept: the refresh is what asks again.
+    await advance(1100);
+    expect(resolver).toHaveBeenCalledTimes(2);
+    // The server's own timer that would close the second connection.
+    expectTimersLeft(1);
+  });
+
+  it('fails, saying so, when refreshAuth rejects', async () => {
+    closingServer(4401);
+    const client = createClient({ refreshAuth: async () => Promise.reject(new Error('no session')) });
+    const failed = vi.fn();
+    client.on('failed', failed);
+    await advance(100);
+    expect(client.state).toBe('failed');
+    expect(failed.mock.calls[0]?.[0].message).toMatch(/refreshAuth threw Error: no session/);
   });
 });
 

@@ -401,6 +401,20 @@ describe('WebSocket compatibility', () => {
     client.close();
   });
 
+  it('takes a single subprotocol as a string, and refuses an array holding anything but tokens', async () => {
+    const server = startServer({ selectProtocol: () => 'chat' });
+    server.on('connection', () => {});
+    const client = createClient({ protocols: 'chat' });
+    await advance(10);
+    expect(client.protocol).toBe('chat');
+    for (const protocols of [
+      ['chat', 'not a token'],
+      ['chat', 7],
+    ]) {
+      expect(() => createClient({ protocols: protocols as string[] })).toThrow(InvalidArgumentError);
+    }
+  });
+
   it('exposes the four readyState constants on the class and the instance', () => {
     const client = createClient({ lazy: true });
     expect([client.CONNECTING, client.OPEN, client.CLOSING, client.CLOSED]).toEqual([0, 1, 2, 3]);

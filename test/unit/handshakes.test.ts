@@ -117,6 +117,31 @@ describe('queueHandshake', () => {
     expect(queuedHandshakes()).toEqual({});
   });
 
+  it('leaves the running handshake alone when a waiter behind it gives up its place', async () => {
+    const started: string[] = [];
+    const [first, second, third] = ['a', 'b', 'c'].map((name) =>
+      queueHandshake('ws://host:1/', () => started.push(name)),
+    );
+    await Promise.resolve();
+    second?.();
+    await Promise.resolve();
+    expect(started).toEqual(['a']);
+    first?.();
+    await Promise.resolve();
+    expect(started).toEqual(['a', 'c']);
+    third?.();
+    expect(queuedHandshakes()).toEqual({});
+  });
+
+  it('gives a URL it cannot parse a turn of its own, which the constructor will end', async () => {
+    const started: string[] = [];
+    const leaves = ['not a url', 'another one'].map((target) => queueHandshake(target, () => started.push(target)));
+    await Promise.resolve();
+    expect(started).toEqual(['not a url', 'another one']);
+    for (const leave of leaves) leave();
+    expect(queuedHandshakes()).toEqual({});
+  });
+
   it('forgets a place left before its start ran', async () => {
     const started: string[] = [];
     queueHandshake('ws://host:1/', () => started.push('a'))();

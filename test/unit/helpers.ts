@@ -47,18 +47,65 @@ export function record(client: ResilientWebSocket, ...names: (keyof import('../.
   return log;
 }
 
+/** How long cleanup lets closed sockets settle (mock-socket delivers each event 4 ms later). */
+const SETTLE_MS = 20;
+
+interface FakeTimer {
+  type?: string;
+  delay?: number;
+  callAt: number;
+  func: unknown;
+}
+
+/** The fake clock's pending timers, described for a failure message. */
+function pendingTimers(): string[] {
+  const clock = (setTimeout as unknown as { clock?: { now: number; timers?: Record<string, FakeTimer> } }).clock;
+  return Object.values(clock?.timers ?? {}).map(
+    (timer) =>
+      `${timer.type ?? 'Timeout'} of ${timer.delay ?? 0} ms due in ${timer.callAt - (clock?.now ?? 0)} ms: ${String(timer.func).split('\n')[0]}`,
+  );
+}
+
+let timersLeft = 0;
+
+/**
+ * Says that the running test leaves `count` timers pending on purpose (its own, or ones it
+ * checks are there), so cleanup does not count them as leaked.
+ */
+export function expectTimersLeft(count: number): void {
+  timersLeft = count;
+}
+
+/**
+ * Fake timers for each test, and cleanup that checks nothing is left behind: it closes every
+ * client and server, lets their sockets settle, and fails the test if a timer is still pending
+ * (a closed client must stop every timer it started), unless the test said so with
+ * `expectTimersLeft`.
+ */
 export function useFakeClock(): void {
   beforeEach(() => {
     vi.useFakeTimers();
+    timersLeft = 0;
   });
-  afterEach(() => {
-    for (const client of clients.splice(0)) {
-      client.removeAllListeners();
-      client.close();
+  afterEach(async () => {
+    try {
+      for (const client of clients.splice(0)) {
+        client.removeAllListeners();
+        client.close();
+      }
+      for (const server of servers.splice(0)) server.stop();
+      if (!vi.isFakeTimers()) return;
+      await vi.advanceTimersByTimeAsync(SETTLE_MS);
+      const left = pendingTimers();
+      if (left.length !== timersLeft) {
+        throw new Error(
+          `${left.length} timer(s) pending after every client closed (expected ${timersLeft}):\n${left.join('\n')}`,
+        );
+      }
+    } finally {
+      vi.clearAllTimers();
+      vi.useRealTimers();
     }
-    for (const server of servers.splice(0)) server.stop();
-    vi.clearAllTimers();
-    vi.useRealTimers();
   });
 }
 
@@ -122,6 +169,8 @@ export function spySockets() {
 /** A client on `url` or a resolver, with mock-socket and a fixed random, closed after the test. */
 export function clientOf(url: string | Resolver, options: Options = {}) {
   const ws = new ResilientWebSocket(url, { WebSocket: MockSocket, random: () => 0.5, ...options });
+  // Closed with the others by useFakeClock's cleanup (before it counts timers), or after the test.
+  clients.push(ws);
   onTestFinished(() => ws.close());
   return ws;
 }

@@ -45,6 +45,12 @@ describe('send() of data the native API cannot take', () => {
     expect(received).toEqual(['after']);
   });
 
+  it('takes a Blob, counted by its size', () => {
+    const ws = createClient({ lazy: true });
+    expect(ws.send(new Blob(['abc']))).toBe('queued');
+    expect(ws.bufferedAmount).toBe(3);
+  });
+
   it('works where Blob does not exist', () => {
     vi.stubGlobal('Blob', undefined);
     onTestFinished(() => {

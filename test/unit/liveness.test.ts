@@ -206,6 +206,23 @@ describe('network', () => {
     expect(client.state).toBe('open');
   });
 
+  it('online cuts a long wait short to the return spread, and a second online does not push it back', async () => {
+    startServer({ verifyClient: () => false });
+    const env = environment();
+    const client = createClient({ environment: env, initialDelay: 10_000, maxDelay: 60_000 });
+    await advance(10);
+    expect(client.state).toBe('waiting');
+    expect(client.stats.attempts).toBe(1);
+    env.window.dispatchEvent(new Event('online'));
+    // Within 300 ms, at random: 150 ms with random 0.5.
+    await advance(100);
+    env.window.dispatchEvent(new Event('online'));
+    await advance(49);
+    expect(client.stats.attempts).toBe(1);
+    await advance(2);
+    expect(client.stats.attempts).toBe(2);
+  });
+
   it('goes offline from a wait, and falls back to normal backoff when online fails', async () => {
     startServer({ verifyClient: () => false });
     const env = environment();

@@ -22,6 +22,24 @@ describe('default policy', () => {
     [{ type: 'http', status: 400, url: '', probe: true }, 'connect'],
     [{ type: 'http', status: 404, url: '', probe: false }, 'fatal'],
     [{ type: 'http', status: 400, url: '', probe: false }, 'fatal'],
+    // From a preflight URL or discovery (not a probe of the WebSocket URL), by status.
+    ...(
+      [
+        [200, 'connect'],
+        [204, 'connect'],
+        [426, 'connect'],
+        [401, 'refresh-auth'],
+        [403, 'fatal'],
+        [410, 'fatal'],
+        [451, 'fatal'],
+        [408, 'reconnect'],
+        [429, 'reconnect-later'],
+        [503, 'reconnect-later'],
+        [500, 'reconnect'],
+        [502, 'reconnect'],
+        [302, 'reconnect'],
+      ] as const
+    ).map(([status, decision]): [Outcome, Decision] => [{ type: 'http', status, url: '', probe: false }, decision]),
     // A page where a WebSocket server should be: keep backing off, as after any failure.
     [{ type: 'not-websocket', status: 200, contentType: 'text/html', url: '' }, 'reconnect'],
   ];
@@ -31,6 +49,34 @@ describe('default policy', () => {
 });
 
 describe('the client follows the policy', () => {
+  it('forgets earlier failures after a connection that stayed up exactly minUptime', async () => {
+    let clock = 0;
+    const server = startServer();
+    const client = createClient({ now: () => clock, minUptime: 5000 });
+    const attempts: number[] = [];
+    client.on('reconnecting', ({ attempt }) => attempts.push(attempt));
+    await advance(10);
+    server.clients().at(-1)?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(1000);
+    expect(client.state).toBe('open');
+    clock = (client.stats.openedAt as number) + 5000;
+    server.clients().at(-1)?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(10);
+    expect(attempts).toEqual([1, 1]);
+  });
+
+  it("retries at once when the app's decide says connect", async () => {
+    const server = startServer();
+    const client = createClient({ decide: () => 'connect' });
+    const delays: number[] = [];
+    client.on('reconnecting', ({ delay }) => delays.push(delay));
+    await advance(10);
+    server.clients()[0]?.close({ code: 1011, reason: '', wasClean: true });
+    await advance(20);
+    expect(delays).toEqual([0]);
+    expect(client.state).toBe('open');
+  });
+
   it.each([1000, 1001, 1006, 1011, 1012, 1013, 4429])('reconnects after close %i from the server', async (code) => {
     const server = startServer();
     const client = createClient();

@@ -29,6 +29,11 @@ describe('byteSize', () => {
     );
   });
 
+  it('counts each UTF-8 length from its first code point: 1 byte to U+007F, 2 to U+07FF, 3 to U+FFFF, then 4', () => {
+    const lengths = [0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x10000].map((code) => byteSize(String.fromCodePoint(code)));
+    expect(lengths).toEqual([1, 2, 2, 3, 3, 4]);
+  });
+
   it('counts binary data by its length', () => {
     expect(byteSize(new ArrayBuffer(5))).toBe(5);
     expect(byteSize(new Uint16Array(3))).toBe(6);
@@ -68,6 +73,26 @@ describe('SendQueue', () => {
     queue.push('ab');
     expect(queue.push('abcd')).toEqual(['abcd']);
     expect(queue.items).toEqual(['ab']);
+  });
+
+  it('takes a message of exactly the byte bound, and messages up to exactly the count bound', () => {
+    expect(new SendQueue(10, 3, 'reject').push('abc')).toEqual([]);
+    const queue = new SendQueue(1, 100, 'reject');
+    expect(queue.push('a')).toEqual([]);
+    expect(queue.push('b')).toEqual(['b']);
+    expect(queue.items).toEqual(['a']);
+  });
+
+  it('is empty after clear(), and counts from zero again', () => {
+    const queue = new SendQueue(1, 100, 'drop-oldest');
+    queue.push('one');
+    expect(queue.clear()).toEqual(['one']);
+    expect(queue.items).toEqual([]);
+    expect(queue.bytes).toBe(0);
+    queue.push('ab');
+    expect(queue.push('cde')).toEqual(['ab']);
+    expect(queue.items).toEqual(['cde']);
+    expect(queue.bytes).toBe(3);
   });
 
   it('keeps nothing with a zero count bound', () => {

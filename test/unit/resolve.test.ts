@@ -212,6 +212,17 @@ describe('what HTTP says', () => {
     expect(ws.state).toBe('open');
   });
 
+  it('waits the backoff, not Retry-After, on a status the policy retries without it (502)', async () => {
+    startServer();
+    const { fetch } = fakeFetch({ status: 502, headers: { 'retry-after': '60' } }, { status: 200 });
+    const ws = clientOf('ws://localhost:1234/', { fetch, preflight: 'always' });
+    const delays: number[] = [];
+    ws.on('reconnecting', ({ delay }) => delays.push(delay));
+    await advance(1000);
+    expect(delays).toEqual([500]);
+    expect(ws.state).toBe('open');
+  });
+
   it('caps a long Retry-After at maxRetryAfter', async () => {
     startServer();
     const { fetch, requests } = fakeFetch({ status: 429, headers: { 'retry-after': '86400' } }, { status: 200 });
