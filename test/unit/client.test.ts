@@ -333,6 +333,33 @@ describe('close()', () => {
     expect(client.state).toBe('closing');
   });
 
+  it('passes the edges the native API takes (3000, 4999, a 123-byte reason) to the socket as given', async () => {
+    serverLog();
+    const closes: unknown[][] = [];
+    class Recording extends (MockSocket as unknown as typeof WebSocket) {
+      override close(code?: number, reason?: string) {
+        closes.push([code, reason]);
+        super.close(code, reason);
+      }
+    }
+    const edges: [number, string | undefined][] = [
+      [3000, 'a'.repeat(123)],
+      [4999, undefined],
+    ];
+    for (const [code, reason] of edges) {
+      const client = createClient({ WebSocket: Recording as never });
+      await advance(10);
+      expect(() => client.close(5000)).toThrow(/close\(code\)/);
+      expect(() => client.close(3000.5)).toThrow(/close\(code\)/);
+      expect(() => client.close(3000, 'a'.repeat(124))).toThrow(/close\(reason\)/);
+      expect(client.state).toBe('open');
+      client.close(code, reason);
+      await advance(10);
+      expect(client.state).toBe('closed');
+    }
+    expect(closes).toEqual(edges);
+  });
+
   it('connect() starts over after close()', async () => {
     serverLog();
     const client = createClient();
@@ -420,6 +447,67 @@ describe('WebSocket compatibility', () => {
     expect([client.CONNECTING, client.OPEN, client.CLOSING, client.CLOSED]).toEqual([0, 1, 2, 3]);
     expect([ResilientWebSocket.OPEN, ResilientWebSocket.CLOSED]).toEqual([1, 3]);
     expect(client.url).toBe(url);
+  });
+});
+
+/** A socket the test drives by hand: it opens, errs and closes only when told. */
+class HandDriven {
+  static made: HandDriven[] = [];
+  binaryType = 'blob';
+  readyState = 0;
+  onopen: ((event: Event) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  closedWith: unknown[] | undefined;
+  constructor(readonly url: string) {
+    HandDriven.made.push(this);
+  }
+  send() {}
+  close(...args: unknown[]) {
+    this.closedWith = args;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.(new Event('open'));
+  }
+  end(code: number) {
+    this.readyState = 3;
+    this.onclose?.(Object.assign(new Event('close'), { code, reason: '', wasClean: false }) as CloseEvent);
+  }
+}
+
+describe('socket events', () => {
+  it("raises the socket's error, but not one from the socket it is closing", async () => {
+    HandDriven.made = [];
+    const client = createClient({ WebSocket: HandDriven as never });
+    const errors = record(client, 'error');
+    await advance(1);
+    const [socket] = HandDriven.made;
+    socket?.open();
+    const failure = new Event('error');
+    socket?.onerror?.(failure);
+    expect(errors).toEqual([['error', failure]]);
+    client.close();
+    expect(socket?.closedWith).toEqual([1000, undefined]);
+    socket?.onerror?.(new Event('error'));
+    expect(errors).toHaveLength(1);
+    socket?.end(1000);
+    expect(client.state).toBe('closed');
+  });
+
+  it('calls a handshake that fails after an earlier connection had opened "not opened"', async () => {
+    HandDriven.made = [];
+    const client = createClient({ WebSocket: HandDriven as never });
+    await advance(1);
+    HandDriven.made[0]?.open();
+    HandDriven.made[0]?.end(1011);
+    expect(client.stats.lastOutcome).toMatchObject({ type: 'close', code: 1011, opened: true });
+    await advance(1000);
+    expect(HandDriven.made).toHaveLength(2);
+    HandDriven.made[1]?.end(1006);
+    expect(client.stats.lastOutcome).toMatchObject({ type: 'close', code: 1006, opened: false });
+    client.close();
   });
 });
 

@@ -284,6 +284,29 @@ describe('network', () => {
     expect(states.map(([, state]) => state)).toEqual(['connecting', 'open', 'offline', 'open']);
   });
 
+  it('goes offline during the handshake: the socket that opens is held, and what was queued waits for online', async () => {
+    const { received, sockets } = pingServer();
+    const env = environment();
+    const client = createClient({ environment: env });
+    const states = record(client, 'state');
+    expect(client.send('queued first')).toBe('queued');
+    await Promise.resolve();
+    expect(client.state).toBe('connecting');
+    env.navigator.onLine = false;
+    env.window.dispatchEvent(new Event('offline'));
+    await advance(10);
+    // The socket opened while the browser said it was offline: held, not used.
+    expect(sockets[0]?.readyState).toBe(1);
+    expect(client.state).toBe('offline');
+    expect(received).toEqual([]);
+    env.navigator.onLine = true;
+    env.window.dispatchEvent(new Event('online'));
+    await advance(10);
+    expect(client.state).toBe('open');
+    expect(received).toEqual(['queued first']);
+    expect(states.map(([, state]) => state)).toEqual(['connecting', 'open', 'offline', 'open']);
+  });
+
   it('can be switched off: then the network is not consulted at all', async () => {
     pingServer();
     const env = environment(false);
