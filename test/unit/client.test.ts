@@ -408,6 +408,25 @@ describe('WebSocket compatibility', () => {
     expect(client.onmessage).toBeNull();
   });
 
+  it('reads back each on* handler as set, null before and after', async () => {
+    serverLog();
+    const client = createClient();
+    const names = ['onopen', 'onmessage', 'onclose', 'onerror'] as const;
+    const handlers = names.map(() => vi.fn());
+    names.forEach((name, i) => {
+      expect(client[name]).toBeNull();
+      client[name] = handlers[i] as never;
+    });
+    expect(names.map((name) => client[name])).toEqual(handlers);
+    await advance(10);
+    expect(handlers[0]).toHaveBeenCalledOnce();
+    client.close();
+    await advance(10);
+    expect(handlers[2]).toHaveBeenCalledOnce();
+    for (const name of names) client[name] = null;
+    expect(names.map((name) => client[name])).toEqual([null, null, null, null]);
+  });
+
   it('honours the once option of addEventListener', async () => {
     const { sockets } = serverLog();
     const client = createClient();
