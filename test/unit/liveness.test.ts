@@ -5,16 +5,26 @@ import { advance, createClient, record, startServer, useFakeClock } from './help
 
 useFakeClock();
 
-/** An EventTarget that counts its listeners, to prove close() leaves none. */
+/**
+ * An EventTarget that counts its listeners, to prove close() leaves none: a removal counts only
+ * when it names a type and listener that were added, as for a real EventTarget.
+ */
 class CountingTarget extends EventTarget {
-  listeners = 0;
+  #added = new Map<string, Set<unknown>>();
   visibilityState = 'visible';
+  get listeners() {
+    let count = 0;
+    for (const set of this.#added.values()) count += set.size;
+    return count;
+  }
   override addEventListener(...args: Parameters<EventTarget['addEventListener']>) {
-    this.listeners++;
+    const [type, listener] = args;
+    this.#added.set(type, (this.#added.get(type) ?? new Set()).add(listener));
     super.addEventListener(...args);
   }
   override removeEventListener(...args: Parameters<EventTarget['removeEventListener']>) {
-    this.listeners--;
+    const [type, listener] = args;
+    this.#added.get(type)?.delete(listener);
     super.removeEventListener(...args);
   }
 }
@@ -305,6 +315,16 @@ describe('network', () => {
     expect(client.state).toBe('open');
     expect(received).toEqual(['queued first']);
     expect(states.map(([, state]) => state)).toEqual(['connecting', 'open', 'offline', 'open']);
+  });
+
+  it("listens to the page's own window when no environment is given", async () => {
+    pingServer();
+    const client = createClient();
+    await advance(10);
+    window.dispatchEvent(new Event('offline'));
+    expect(client.state).toBe('offline');
+    window.dispatchEvent(new Event('online'));
+    expect(client.state).toBe('open');
   });
 
   it('can be switched off: then the network is not consulted at all', async () => {
