@@ -100,6 +100,43 @@ describe('subprotocols from a resolver or a discovery answer', () => {
   });
 });
 
+describe('what a discovery answer may name', () => {
+  it('refuses a ws: endpoint named by a discovery over https:, unless allowInsecure', async () => {
+    const { made, WebSocket } = spySockets();
+    const routes = { 'https://api.example.com/discover': { body: '{"url":"ws://ws.example.com/live"}' } };
+    const ws = clientOf(discover('https://api.example.com/discover'), { fetch: routedFetch(routes).fetch, WebSocket });
+    const allowed = clientOf(discover('https://api.example.com/discover'), {
+      fetch: routedFetch(routes).fetch,
+      WebSocket,
+      allowInsecure: true,
+    });
+    await advance(10);
+    expect(ws.stats.lastOutcome).toMatchObject({ type: 'resolve', error: { reason: 'refused' } });
+    expect(ws.stats.lastError?.message).toMatch(/downgrade to ws:/);
+    expect(allowed.stats.attempts).toBe(1);
+    expect(made.map(({ url }) => url)).toEqual(['ws://ws.example.com/live']);
+  });
+
+  it('reads a body of exactly the 64 KiB bound, and refuses one byte more', async () => {
+    const { made, WebSocket } = spySockets();
+    const body = (size: number) => {
+      const start = '{"url":"ws://localhost:1234/","pad":"';
+      return `${start}${'a'.repeat(size - start.length - 2)}"}`;
+    };
+    const at = (size: number) =>
+      clientOf(discover('http://api.example.com/discover'), {
+        fetch: routedFetch({ 'http://api.example.com/discover': { body: body(size) } }).fetch,
+        WebSocket,
+      });
+    const fits = at(65_536);
+    const over = at(65_537);
+    await advance(10);
+    expect(fits.stats.attempts).toBe(1);
+    expect(made).toHaveLength(1);
+    expect(over.stats.lastOutcome).toMatchObject({ type: 'resolve', error: { reason: 'invalid' } });
+  });
+});
+
 describe('redirected discovery and preflight requests', () => {
   const answer = { body: '{"url":"wss://ws.example.com/live?token=T"}' };
 

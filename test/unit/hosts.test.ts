@@ -14,6 +14,10 @@ describe('allowedHosts', () => {
     ['a number', [42]],
     ['a pattern with a space', ['*.exa mple.com']],
     ['an object', { hosts: [] }],
+    ['a bad rule among good ones', ['example.com', 'https://example.org']],
+    ['an IPv6 literal with a port', ['[::1]:443']],
+    ['an IPv6 literal after a name', ['host[::1]']],
+    ['brackets around something else', ['[example]']],
   ])('rejects %s at construction', (_, allowedHosts) => {
     expect(() => createClient({ allowedHosts: allowedHosts as never })).toThrow(/^allowedHosts:/);
   });
@@ -28,6 +32,27 @@ describe('allowedHosts', () => {
     clientOf(() => target, { allowedHosts, WebSocket });
     await advance(1);
     expect(made).toHaveLength(1);
+  });
+
+  it('admits a host that any one rule names, an IPv6 literal included', async () => {
+    const { made, WebSocket } = spySockets();
+    const allowedHosts = ['api.example.org', '*.example.com', '[::1]'];
+    clientOf(() => 'ws://a.example.com/', { allowedHosts, WebSocket });
+    clientOf(() => 'ws://[::1]:1234/', { allowedHosts, WebSocket });
+    await advance(10);
+    expect(made.map(({ url }) => url)).toEqual(['ws://a.example.com/', 'ws://[::1]:1234/']);
+  });
+
+  it('matches a plain name exactly: not a host that ends with it, nor its subdomains', async () => {
+    const { made, WebSocket } = spySockets();
+    const allowedHosts = ['example.com'];
+    const refused = ['ws://notexample.com/', 'ws://a.example.com/'].map((target) =>
+      clientOf(() => target, { allowedHosts, WebSocket }),
+    );
+    await advance(10);
+    expect(made).toEqual([]);
+    for (const ws of refused)
+      expect(ws.stats.lastOutcome).toMatchObject({ type: 'resolve', error: { reason: 'refused' } });
   });
 
   it('treats a predicate that throws as a refusal', async () => {
