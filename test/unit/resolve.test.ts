@@ -394,6 +394,27 @@ describe('discovery', () => {
     expect(urls).toEqual(['ws://localhost:2345/?token=FIRST', 'ws://localhost:3456/']);
   });
 
+  it('probes an endpoint whose handshake timed out over HTTP before asking the resolver again', async () => {
+    class Hanging {
+      binaryType = 'blob';
+      onopen = null;
+      onclose = null;
+      onerror = null;
+      onmessage = null;
+      close() {}
+    }
+    const { fetch, requests } = fakeFetch({ status: 503, headers: { 'retry-after': '30' } });
+    const resolver = vi.fn(() => 'ws://localhost:2345/live');
+    const ws = clientOf(resolver, { fetch, WebSocket: Hanging as never, connectTimeout: 1000 });
+    await advance(1000);
+    expect(ws.stats.lastOutcome?.type).toBe('timeout');
+    await advance(1000);
+    // The endpoint's own answer (503, Retry-After 30 s) reaches the policy; the resolver waits.
+    expect(requests).toEqual(['http://localhost:2345/live']);
+    expect(resolver).toHaveBeenCalledOnce();
+    expect(ws.stats.lastOutcome).toMatchObject({ type: 'http', status: 503 });
+  });
+
   it('refuses a non-http discovery URL at the call', () => {
     expect(() => discover('ws://localhost:9999/discover')).toThrow(/discover\(url\)/);
   });
