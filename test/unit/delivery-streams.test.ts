@@ -210,6 +210,15 @@ describe('default wire readers', () => {
   it('parses the unusual: escapes, another field order after the stream, big numbers', () => {
     expect({ ...jsonPosition('{"stream":"a\\"b","seq":3,"data":0}') }).toEqual({ stream: 'a"b', seq: 3 });
     expect({ ...jsonPosition('{"stream":"a","data":1,"seq":3}') }).toEqual({ stream: 'a', seq: 3 });
+    // Data that holds a stream frame of its own: the outer frame's name and seq, never the inner's.
+    expect({ ...jsonPosition('{"stream":"a\\"b","seq":3,"data":{"stream":"x","seq":9,"data":0}}') }).toEqual({
+      stream: 'a"b',
+      seq: 3,
+    });
+    expect({ ...jsonPosition('{"stream":"a","data":{"stream":"x","seq":9,"data":0},"seq":3}') }).toEqual({
+      stream: 'a',
+      seq: 3,
+    });
     expect({ ...jsonPosition('{"stream":"a","seq":9007199254740991,"data":1}') }).toEqual({
       stream: 'a',
       seq: 2 ** 53 - 1,
