@@ -92,6 +92,18 @@ describe('heartbeat', () => {
     expect(client.stats.rtt).toBeLessThan(20);
   });
 
+  it('measures no round trip from a pong that answers no ping', async () => {
+    const { sockets } = pingServer(true);
+    const client = createClient({ heartbeat });
+    await advance(10);
+    sockets[0]?.send('pong');
+    expect(client.stats.rtt).toBeUndefined();
+    await advance(heartbeat.interval + 10);
+    sockets[0]?.send('pong');
+    expect(client.stats.rtt).toBeGreaterThanOrEqual(0);
+    expect(client.stats.rtt).toBeLessThan(20);
+  });
+
   it('counts any incoming message as life', async () => {
     const { sockets } = pingServer(false);
     const client = createClient({ heartbeat });
