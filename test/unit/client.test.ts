@@ -515,6 +515,25 @@ describe('socket events', () => {
     expect(client.state).toBe('closed');
   });
 
+  it("hands the socket's own events to the app: open, and the close that ends it for good", async () => {
+    HandDriven.made = [];
+    const client = createClient({ WebSocket: HandDriven as never });
+    const log = record(client, 'open', 'close', 'failed', 'state');
+    await advance(1);
+    const [socket] = HandDriven.made;
+    socket?.open();
+    socket?.end(1008);
+    const events = log.filter(([name]) => name === 'open' || name === 'close');
+    expect(events.map(([name, event]) => [name, (event as Event).type, (event as CloseEvent).code])).toEqual([
+      ['open', 'open', undefined],
+      ['close', 'close', 1008],
+    ]);
+    // One state event per change, none for the same state twice.
+    const states = log.filter(([name]) => name === 'state').map(([, state]) => state);
+    expect(states).toEqual(['connecting', 'open', 'failed']);
+    expect(log.at(-1)?.[0]).toBe('failed');
+  });
+
   it('calls a handshake that fails after an earlier connection had opened "not opened"', async () => {
     HandDriven.made = [];
     const client = createClient({ WebSocket: HandDriven as never });
