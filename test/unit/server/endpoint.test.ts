@@ -290,7 +290,9 @@ describe('deliveryEndpoint', () => {
       maxPending: 4,
       dedup: { claim: () => gate.then(() => 'first' as const), complete: () => {}, release: () => {} },
     });
-    for (let i = 0; i < 4; i++) socket.receive(`{"id":"a.${i}","data":${i}}`);
+    for (let i = 0; i < 3; i++) socket.receive(`{"id":"a.${i}","data":${i}}`);
+    expect(socket.paused).toBe(false);
+    socket.receive('{"id":"a.3","data":3}');
     expect(socket.paused).toBe(true);
     release();
     await settle();
@@ -305,6 +307,85 @@ describe('deliveryEndpoint', () => {
     socket.bufferedAmount = 11;
     publish('prices', 1);
     expect(socket.closed).toEqual([1013, 'too slow: resume later']);
+  });
+});
+
+describe('deliveryEndpoint streams, what the hub alone does not guard', () => {
+  /** A hub whose live messages the test sends by hand, so that replay and live can overlap. */
+  function handHub(replayed: number[]) {
+    const listeners: ((message: { stream: string; seq: number; text: string }) => void)[] = [];
+    const message = (seq: number) => ({ stream: 'prices', seq, text: encodeStreamMessage('prices', seq, seq) });
+    const hub = {
+      lastSeq: () => replayed.at(-1) ?? 0,
+      replay: () => replayed.map(message),
+      listen: (_: string, listener: (typeof listeners)[number]) => {
+        listeners.push(listener);
+        return () => listeners.splice(listeners.indexOf(listener), 1);
+      },
+    };
+    const live = (seq: number) => {
+      for (const listener of [...listeners]) listener(message(seq));
+    };
+    return { hub: hub as unknown as StreamHub, live, listeners };
+  }
+
+  it('never sends a seq twice when the live stream repeats what the replay sent', async () => {
+    const { hub, live } = handHub([6, 7]);
+    const { socket, seqs, settle } = await setup({ streams: hub });
+    socket.receive('{"resume":{"prices":5}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    live(7);
+    live(8);
+    expect(seqs()).toEqual([6, 7, 8]);
+  });
+
+  it('listens once to a stream subscribed twice, and ignores an unsubscribe from a stream it never had', async () => {
+    const { hub, live, listeners } = handHub([]);
+    const onError = vi.fn();
+    const { socket, seqs, settle } = await setup({ streams: hub, onError });
+    socket.receive('{"subscribe":"prices"}');
+    socket.receive('{"subscribe":"prices"}');
+    socket.receive('{"unsubscribe":"rates"}');
+    await settle();
+    expect(listeners).toHaveLength(1);
+    live(1);
+    expect(seqs()).toEqual([1]);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('serves no stream that canSubscribe refuses, and says so', async () => {
+    const invalid: string[] = [];
+    const { socket, publish, seqs, settle } = await setup({
+      canSubscribe: (stream) => stream !== 'secret',
+      onInvalid: (reason) => invalid.push(reason),
+    });
+    socket.receive('{"subscribe":"secret"}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    publish('secret', 1);
+    publish('prices', 1);
+    expect(socket.sent.map((text) => JSON.parse(text).stream)).toEqual(['prices']);
+    expect(seqs()).toEqual([1]);
+    expect(invalid).toEqual(['subscription to secret refused']);
+  });
+
+  it('tells the app about each duplicate it acks', async () => {
+    const onDuplicate = vi.fn();
+    const { socket, settle } = await setup({ onDuplicate });
+    socket.receive('{"id":"a.1","data":1}');
+    socket.receive('{"id":"a.1","data":1}');
+    await settle();
+    expect(onDuplicate.mock.calls).toEqual([['a.1']]);
+  });
+
+  it('keeps a client whose buffer is exactly at maxBufferedBytes', async () => {
+    const { socket, publish, settle } = await setup({ maxBufferedBytes: 10 });
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    socket.bufferedAmount = 10;
+    publish('prices', 1);
+    expect(socket.closed).toBeUndefined();
   });
 });
 
