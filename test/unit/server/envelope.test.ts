@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeAck, encodeStreamMessage, parseClientFrame } from '../../../src/server';
+import { encodeAck, encodeStreamMessage, parseClientFrame, parseStreamMessage } from '../../../src/server';
 
 describe('parseClientFrame', () => {
   it('should read an acknowledged message', () => {
@@ -97,5 +97,59 @@ describe('encoding', () => {
   it('should encode acks and stream messages as the protocol writes them', () => {
     expect(encodeAck('k3x9q2ab.1f')).toBe('{"ack":"k3x9q2ab.1f"}');
     expect(encodeStreamMessage('prices', 41, { p: 1 })).toBe('{"stream":"prices","seq":41,"data":{"p":1}}');
+  });
+});
+
+describe('the edges of the frame rules', () => {
+  it('takes a frame of exactly maxFrameLength and refuses one character more', () => {
+    const frame = (length: number) => `{"id":"a","data":"${'x'.repeat(length - 20)}"}`;
+    expect(frame(100)).toHaveLength(100);
+    expect(parseClientFrame(frame(100), { maxFrameLength: 100 })).toMatchObject({ type: 'message' });
+    expect(parseClientFrame(frame(101), { maxFrameLength: 100 })).toMatchObject({ type: 'invalid' });
+  });
+
+  it('ignores limits that are not positive integers, keeping the defaults', () => {
+    const long = `{"id":"a","data":"${'x'.repeat(1000)}"}`;
+    for (const maxFrameLength of [0, -1, 1.5]) {
+      expect(parseClientFrame(long, { maxFrameLength })).toMatchObject({ type: 'message' });
+    }
+  });
+
+  it('calls what is not a text frame invalid, and JSON that is no object other', () => {
+    expect(parseClientFrame(42 as never)).toEqual({ type: 'invalid', reason: 'not a text frame' });
+    expect(parseClientFrame('null')).toEqual({ type: 'other', value: null });
+    expect(parseClientFrame('[{"id":"a","data":1}]')).toEqual({ type: 'other', value: [{ id: 'a', data: 1 }] });
+    expect(parseClientFrame('"id"')).toEqual({ type: 'other', value: 'id' });
+  });
+
+  it('keeps a resume from 0 (the start of a stream) and a stream name of exactly the maximum length', () => {
+    const name = 'n'.repeat(128);
+    const frame = parseClientFrame(JSON.stringify({ resume: { a: 0, [name]: 3, [`${name}x`]: 4, b: -1 } }));
+    expect(frame).toEqual({
+      type: 'resume',
+      positions: new Map([
+        ['a', 0],
+        [name, 3],
+      ]),
+    });
+  });
+});
+
+describe('parseStreamMessage', () => {
+  it('reads a stream message from the bus, and nothing from what breaks its rules', () => {
+    const text = encodeStreamMessage('prices', 1, { p: 1 });
+    expect(parseStreamMessage(text)).toEqual({ stream: 'prices', seq: 1, text });
+    for (const bad of [
+      'null',
+      '"prices"',
+      'not json',
+      '{"stream":"prices","seq":0,"data":1}',
+      '{"stream":"prices","seq":1.5,"data":1}',
+      '{"stream":"","seq":1,"data":1}',
+      '{"stream":7,"seq":1,"data":1}',
+      '{"seq":1,"data":1}',
+    ]) {
+      expect(parseStreamMessage(bad), bad).toBeUndefined();
+    }
   });
 });

@@ -2,8 +2,8 @@
 // The ring buffer and the stream hub built on it: bounded per stream and in streams, replay after a seq.
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { encodeStreamMessage, MemoryBus, RingBuffer, StreamHub } from '../../../src/server';
+import { describe, expect, it, vi } from 'vitest';
+import { defaultStreamChannel, encodeStreamMessage, MemoryBus, RingBuffer, StreamHub } from '../../../src/server';
 
 const message = (stream: string, seq: number) => ({ stream, seq, text: encodeStreamMessage(stream, seq, seq) });
 
@@ -69,6 +69,7 @@ describe('StreamHub', () => {
 
   it('should follow the bus and ignore what is not a stream message', async () => {
     const bus = new MemoryBus();
+    bus.onListenerError = vi.fn();
     const hub = await StreamHub.attach(bus);
     for (const text of ['nope', '{"stream":"s"}', '{"stream":"s","seq":0}', '{"stream":"","seq":1}', 'null']) {
       await bus.publish('rws:streams', text);
@@ -78,5 +79,50 @@ describe('StreamHub', () => {
     await hub.close();
     await bus.publish('rws:streams', encodeStreamMessage('s', 2, {}));
     expect(hub.lastSeq('s')).toBe(1);
+  });
+});
+
+describe('the edges of the stream hub', () => {
+  it('refuses a maxStreams that is not a positive integer', async () => {
+    for (const maxStreams of [0, -1, 1.5]) {
+      await expect(StreamHub.attach(new MemoryBus(), { maxStreams })).rejects.toThrow(/maxStreams/);
+    }
+    await expect(StreamHub.attach(new MemoryBus(), { maxStreams: 1 })).resolves.toBeInstanceOf(StreamHub);
+  });
+
+  it('counts live listeners per stream, and forgets a stream when its last listener leaves', async () => {
+    const hub = await StreamHub.attach(new MemoryBus());
+    const stops = [hub.listen('prices', () => {}), hub.listen('prices', () => {}), hub.listen('rates', () => {})];
+    expect(hub.subscribers()).toEqual({ prices: 2, rates: 1 });
+    stops[0]?.();
+    expect(hub.subscribers()).toEqual({ prices: 1, rates: 1 });
+    stops[1]?.();
+    stops[2]?.();
+    expect(hub.subscribers()).toEqual({});
+    // A stream listened to again after that starts a fresh count.
+    const again = hub.listen('prices', () => {});
+    stops[0]?.();
+    expect(hub.subscribers()).toEqual({ prices: 1 });
+    again();
+  });
+
+  it('takes from the bus only what parses as a stream message', async () => {
+    const bus = new MemoryBus();
+    bus.onListenerError = vi.fn();
+    const hub = await StreamHub.attach(bus);
+    await bus.publish(defaultStreamChannel, 'not json');
+    await bus.publish(defaultStreamChannel, encodeStreamMessage('prices', 1, 1));
+    expect(hub.lastSeq('prices')).toBe(1);
+    expect(bus.onListenerError).not.toHaveBeenCalled();
+  });
+
+  it('reads no item at a negative or fractional place', () => {
+    const ring = new RingBuffer<number>(3);
+    ring.push(1);
+    ring.push(2);
+    expect([ring.at(-1), ring.at(0.5), ring.at(1), ring.at(2)]).toEqual([undefined, undefined, 2, undefined]);
+    // Wrapped: the oldest is no longer in the first slot.
+    for (const item of [3, 4]) ring.push(item);
+    expect([ring.at(-1), ring.at(-2), ring.at(0), ring.at(2)]).toEqual([undefined, undefined, 2, 4]);
   });
 });
