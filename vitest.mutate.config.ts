@@ -1,5 +1,6 @@
-// The unit project alone, for mutation testing (`npm run mutate`): Stryker runs the unit tests that
-// cover each mutant, never the integration or browser ones (real servers, browsers, minutes each).
+// The unit project, for mutation testing (`npm run mutate`): Stryker runs the unit tests that cover
+// each mutant, never the browser ones (browsers, minutes each) and of the integration tests only
+// the Redis client's (the one way to reach the Redis pieces of src/server; seconds).
 
 import { defineConfig } from 'vitest/config';
 
@@ -39,6 +40,16 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'mutate-bindings', include: [bindings], exclude } },
+      // The Redis client, bus, dedup store and publisher are reached by no unit test: their own
+      // integration test runs against a private redis-server (started by the test file).
+      {
+        test: {
+          name: 'mutate-redis',
+          include: ['test/integration/redis-client.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
     ],
   },
 });

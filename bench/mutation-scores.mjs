@@ -3,8 +3,8 @@
 // `node bench/mutation-scores.mjs [report.json …]`. Several reports (one per folder's run) are
 // merged; for a file in more than one, the newest report wins.
 //
-// The score is Stryker's: (killed + timeout) / (killed + timeout + survived + no coverage).
-// Mutants ignored (message text, see stryker-ignore-messages.mjs) are not counted; compile errors
+// The score is Stryker's: (killed + timeout) / (killed + timeout + survived + no coverage); the
+// score of covered leaves out the mutants no unit test runs (the Redis clients). Mutants ignored (message text, see stryker-ignore-messages.mjs) are not counted; compile errors
 // neither. `--survivors` lists each survived mutant by file, line and replacement.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -37,11 +37,13 @@ const score = (t) => {
   const total = counted.reduce((sum, key) => sum + t[key], 0);
   return total === 0 ? 'n/a' : `${((100 * (t.Killed + t.Timeout)) / total).toFixed(2)} %`;
 };
+// Of the mutants some unit test runs (no coverage left out): what the tests that run the code catch.
+const covered = (t) => score({ ...t, NoCoverage: 0 });
 const row = (name, t) =>
-  `| ${name} | ${counted.reduce((sum, key) => sum + t[key], 0)} | ${t.Killed} | ${t.Timeout} | ${t.Survived} | ${t.NoCoverage} | ${t.Ignored} | ${score(t)} |`;
+  `| ${name} | ${counted.reduce((sum, key) => sum + t[key], 0)} | ${t.Killed} | ${t.Timeout} | ${t.Survived} | ${t.NoCoverage} | ${t.Ignored} | ${score(t)} | ${covered(t)} |`;
 const header = [
-  '| | mutants | killed | timeout | survived | no coverage | ignored (message text) | score |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| | mutants | killed | timeout | survived | no coverage | ignored (message text) | score | score of covered |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 const folderOf = (name) => {
   const parts = name.split('/');
