@@ -389,6 +389,98 @@ describe('deliveryEndpoint streams, what the hub alone does not guard', () => {
   });
 });
 
+describe('deliveryEndpoint reading and backpressure', () => {
+  it('hands binary frames to onBinary, and reads a text frame that ws gives in fragments', async () => {
+    const binary: Uint8Array[] = [];
+    const { socket, delivered, settle } = await setup({ onBinary: (bytes) => binary.push(bytes) });
+    socket.emit('message', Buffer.from([1, 2, 3]), true);
+    socket.emit('message', [Buffer.from('{"id":"a.1",'), Buffer.from('"data":1}')], false);
+    await settle();
+    expect(binary.map((bytes) => [...bytes])).toEqual([[1, 2, 3]]);
+    expect(delivered).toEqual([1]);
+  });
+
+  it('reads a frame within maxFrameLength whatever its bytes (up to 3 per character)', async () => {
+    const { socket, delivered, settle } = await setup({ limits: { maxFrameLength: 100 } });
+    socket.receive(`{"id":"a.1","data":"${'x'.repeat(60)}"}`);
+    socket.receive(`{"id":"a.2","data":"${'€'.repeat(60)}"}`);
+    await settle();
+    expect(delivered).toEqual(['x'.repeat(60), '€'.repeat(60)]);
+  });
+
+  it('reads again once fewer than half of maxPending wait', async () => {
+    const gates: (() => void)[] = [];
+    const { socket, settle } = await setup({
+      maxPending: 4,
+      dedup: {
+        claim: () => new Promise((resolve) => gates.push(() => resolve('first'))),
+        complete: () => {},
+        release: () => {},
+      },
+    });
+    for (let i = 0; i < 4; i++) socket.receive(`{"id":"a.${i}","data":${i}}`);
+    const paused: boolean[] = [socket.paused];
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      gates[i]?.();
+      await settle();
+      paused.push(socket.paused);
+    }
+    // 4 waiting: paused; 3 and 2 still; 1 (fewer than half of 4): reading again.
+    expect(paused).toEqual([true, true, true, false, false]);
+  });
+
+  it('sends nothing once detached, not even the ack of the message in hand', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { socket, connection, settle } = await setup({
+      dedup: { claim: () => gate.then(() => 'first' as const), complete: () => {}, release: () => {} },
+    });
+    socket.receive('{"id":"a.1","data":1}');
+    await settle();
+    connection.detach();
+    release();
+    await settle();
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('closes with 1013 only beyond the default 4 MiB of buffered bytes', async () => {
+    const { socket, publish, settle } = await setup();
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    socket.bufferedAmount = 4 * 1024 * 1024;
+    publish('prices', 1);
+    expect(socket.closed).toBeUndefined();
+    socket.bufferedAmount += 1;
+    publish('prices', 2);
+    expect(socket.closed).toEqual([1013, 'too slow: resume later']);
+  });
+
+  it('leaves no listener on the hub when the replay itself overflows the client', async () => {
+    const { socket, hub, publish, settle } = await setup({ maxBufferedBytes: 10 });
+    for (let seq = 1; seq <= 3; seq++) publish('prices', seq);
+    socket.bufferedAmount = 11;
+    socket.receive('{"resume":{"prices":0}}');
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    expect(socket.closed).toEqual([1013, 'too slow: resume later']);
+    expect(hub.subscribers()).toEqual({});
+  });
+
+  it('subscribed again after an unsubscribe that came before any message, starts from the head', async () => {
+    const { socket, publish, settle } = await setup();
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    socket.receive('{"unsubscribe":"prices"}');
+    await settle();
+    publish('prices', 1);
+    publish('prices', 2);
+    socket.receive('{"subscribe":"prices"}');
+    await settle();
+    expect(socket.sent).toEqual(['{"stream":"prices","seq":2}']);
+  });
+});
+
 describe('deliveryEndpoint scopes', () => {
   it("should hand over alice's message under an id mallory sent first, and mallory's as mallory's", async () => {
     const dedup = new MemoryDedupStore();
