@@ -163,6 +163,63 @@ export async function openUninstrumentedPage(browser, url) {
   };
 }
 
+// Per browser CDP session: the handler of each target attached through it, by session id.
+const targetRoutes = new WeakMap();
+
+/**
+ * Attaches to the target `targetId` through `cdp` (a browser CDP session) and returns, all through
+ * CDP messages to that target: `evaluate(expression)` (awaited, by value) and `taskSeconds()`, the
+ * renderer main thread's busy time so far. A call that gets no answer (its target gone) fails after
+ * 60 s instead of holding the run.
+ */
+export async function attachTarget(cdp, targetId) {
+  let routes = targetRoutes.get(cdp);
+  if (!routes) {
+    const created = new Map();
+    targetRoutes.set(cdp, created);
+    cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) =>
+      created.get(sessionId)?.(JSON.parse(message)),
+    );
+    routes = created;
+  }
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
+  const waiting = new Map();
+  let next = 0;
+  routes.set(sessionId, ({ id, result, error }) => {
+    const settle = waiting.get(id);
+    waiting.delete(id);
+    settle?.(error, result);
+  });
+  const call = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`no answer to ${method} within 60 s`));
+      }, 60_000);
+      waiting.set(id, (error, result) => {
+        clearTimeout(timer);
+        if (error) reject(new Error(error.message));
+        else resolve(result);
+      });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await call('Performance.enable');
+  return {
+    async evaluate(expression) {
+      const { result, exceptionDetails } = await call('Runtime.evaluate', {
+        expression,
+        awaitPromise: true,
+        returnByValue: true,
+      });
+      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text);
+      return result.value;
+    },
+    taskSeconds: async () =>
+      (await call('Performance.getMetrics')).metrics.find((metric) => metric.name === 'TaskDuration').value,
+  };
+}
+
 /**
  * Serves `pages` (path → HTML) and the built UMD bundle at /dist/resilient-ws.umd.min.js from a
  * Node http server on 127.0.0.1. A page can POST to any other path; `nextPost(path)` resolves

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
-import { launchChromium, median, startPageServer } from './lib.mjs';
+import { attachTarget, launchChromium, median, startPageServer } from './lib.mjs';
 
 const rate = 1000;
 const messages = 3000;
@@ -128,36 +128,8 @@ async function openPage(browser, url) {
   const cdp = await browser.newBrowserCDPSession();
   const { browserContextId } = await cdp.send('Target.createBrowserContext');
   const { targetId } = await cdp.send('Target.createTarget', { url, browserContextId });
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
-  const waiting = new Map();
-  let next = 0;
-  cdp.on('Target.receivedMessageFromTarget', ({ sessionId: from, message }) => {
-    const { id, result, error } = JSON.parse(message);
-    if (from !== sessionId || !waiting.has(id)) return;
-    const { resolve, reject } = waiting.get(id);
-    waiting.delete(id);
-    if (error) reject(new Error(error.message));
-    else resolve(result);
-  });
-  const call = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = ++next;
-      waiting.set(id, { resolve, reject });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-    });
-  await call('Performance.enable');
   return {
-    async evaluate(expression) {
-      const { result, exceptionDetails } = await call('Runtime.evaluate', {
-        expression,
-        awaitPromise: true,
-        returnByValue: true,
-      });
-      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text);
-      return result.value;
-    },
-    taskSeconds: async () =>
-      (await call('Performance.getMetrics')).metrics.find((metric) => metric.name === 'TaskDuration').value,
+    ...(await attachTarget(cdp, targetId)),
     async close() {
       await cdp.send('Target.closeTarget', { targetId });
       await cdp.send('Target.disposeBrowserContext', { browserContextId });

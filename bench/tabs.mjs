@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
-import { launchChromium, median, startPageServer } from './lib.mjs';
+import { attachTarget, launchChromium, median, startPageServer } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tabCounts = [1, 5, 20];
@@ -161,21 +161,11 @@ async function startServer() {
  * A browser context made through raw CDP (its own profile: its own locks and BroadcastChannel),
  * whose `open(url)` makes a page in it and returns `evaluate(expression)` (awaited, by value),
  * `taskSeconds()` (the renderer main thread's busy time so far) and `close()`, all through CDP
- * messages to that target, as react-feed does.
+ * messages to that target (attachTarget).
  */
 async function newContext(browser, windows = true) {
   const cdp = await browser.newBrowserCDPSession();
   const { browserContextId } = await cdp.send('Target.createBrowserContext');
-  const waiting = new Map();
-  let next = 0;
-  cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
-    const { id, result, error } = JSON.parse(message);
-    if (!waiting.has(id)) return;
-    const { resolve, reject } = waiting.get(id);
-    waiting.delete(id);
-    if (error) reject(new Error(error.message));
-    else resolve(result);
-  });
   const pages = new Set();
   return {
     async open(url) {
@@ -184,35 +174,8 @@ async function newContext(browser, windows = true) {
       // Tabs of one window: the first opens the window.
       const newWindow = windows || !pages.size;
       const { targetId } = await cdp.send('Target.createTarget', { url, browserContextId, newWindow });
-      const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
-      // A call that gets no answer (its target gone) fails after 60 s instead of holding the run.
-      const call = (method, params = {}) =>
-        new Promise((resolve, reject) => {
-          const id = ++next;
-          const timer = setTimeout(() => {
-            waiting.delete(id);
-            reject(new Error(`no answer to ${method} within 60 s`));
-          }, 60_000);
-          const settle = (then) => (value) => {
-            clearTimeout(timer);
-            then(value);
-          };
-          waiting.set(id, { resolve: settle(resolve), reject: settle(reject) });
-          cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-        });
-      await call('Performance.enable');
       const page = {
-        async evaluate(expression) {
-          const { result, exceptionDetails } = await call('Runtime.evaluate', {
-            expression,
-            awaitPromise: true,
-            returnByValue: true,
-          });
-          if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text);
-          return result.value;
-        },
-        taskSeconds: async () =>
-          (await call('Performance.getMetrics')).metrics.find((metric) => metric.name === 'TaskDuration').value,
+        ...(await attachTarget(cdp, targetId)),
         async close() {
           pages.delete(page);
           await cdp.send('Target.closeTarget', { targetId });
