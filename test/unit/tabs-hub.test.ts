@@ -11,7 +11,8 @@ import { FakeBus, FakeClock, FakeSocket, settle } from './tabs-fakes';
 const key = 'chat';
 const leadership = { epoch: 1, leader: 'a' };
 
-function setup() {
+/** A hub in tab a and a tab b that talks to it; `options` override the hub's. */
+function setup(options: Partial<ConstructorParameters<typeof Hub>[0]> = {}) {
   const bus = new FakeBus();
   const clock = new FakeClock();
   const own = new TabChannel(key, 'a', bus.for('a'));
@@ -21,6 +22,7 @@ function setup() {
     WebSocket: FakeSocket,
     timers: clock.timers('a'),
     gatherTimeout: 500,
+    ...options,
   });
   own.listen((frame) => hub.hear(frame));
   const tab = new TabChannel(key, 'b', bus.for('b'));
@@ -126,24 +128,11 @@ describe('the leader’s hub', () => {
   });
 
   it('waits dialDelay before the first dial, so every port coming back is merged in the first frames', async () => {
-    const bus = new FakeBus();
-    const clock = new FakeClock();
-    const own = new TabChannel(key, 'a', bus.for('a'));
-    const hub = new Hub({
-      channel: own,
-      leadership,
-      WebSocket: FakeSocket,
-      timers: clock.timers('a'),
-      gatherTimeout: 500,
-      dialDelay: 400,
-    });
-    own.listen((frame) => hub.hear(frame));
-    const tab = new TabChannel(key, 'b', bus.for('b'));
-    const say = (body: Body) => tab.post({ ...leadership, ...body } as never);
-    say({ type: 'connect', port: 'b.1', url: 'wss://example.com/ws', protocols: [] });
+    const { clock, connect, say } = setup({ dialDelay: 400 });
+    connect('b.1');
     await clock.advance(300);
     expect(FakeSocket.all).toHaveLength(0);
-    say({ type: 'connect', port: 'c.1', url: 'wss://example.com/ws', protocols: [] });
+    connect('c.1');
     await clock.advance(100);
     expect(FakeSocket.all).toHaveLength(1);
     socket().accept();
@@ -201,24 +190,14 @@ describe('the leader’s hub', () => {
   });
 
   it('closes the ports waiting when the WebSocket constructor throws', async () => {
-    const bus = new FakeBus();
-    const own = new TabChannel(key, 'a', bus.for('a'));
-    const hub = new Hub({
-      channel: own,
-      leadership,
+    const { say, heard } = setup({
       WebSocket: class {
         constructor() {
           throw new SyntaxError('bad url');
         }
-      },
-      timers: new FakeClock().timers('a'),
-      gatherTimeout: 500,
+      } as never,
     });
-    own.listen((frame) => hub.hear(frame));
-    const tab = new TabChannel(key, 'b', bus.for('b'));
-    const heard: Frame[] = [];
-    tab.listen((frame) => frame.from === 'a' && heard.push(frame));
-    tab.post({ ...leadership, type: 'connect', port: 'b.1', url: 'nope', protocols: [] });
+    say({ type: 'connect', port: 'b.1', url: 'nope', protocols: [] });
     await settle();
     expect(heard).toMatchObject([{ type: 'close', port: '*', code: 1006 }]);
   });
