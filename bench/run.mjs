@@ -1,5 +1,6 @@
 // Runs the benchmarks in sequence (all, or those named: `node bench/run.mjs size storm-sim`),
-// prints a summary and rewrites bench/RESULTS.md from the latest result of each benchmark.
+// prints a summary and rewrites bench/RESULTS.md from the latest result of each benchmark
+// (`node bench/run.mjs --render` only rewrites it).
 
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -139,6 +140,11 @@ async function writeResults() {
 async function main() {
   const known = new Map(benchmarks);
   const asked = process.argv.slice(2);
+  // `--render`: rewrite RESULTS.md from bench/results/*.json alone (after editing a result's notes).
+  if (asked.includes('--render')) {
+    await writeResults();
+    return 0;
+  }
   const unknown = asked.filter((name) => !known.has(name));
   if (unknown.length) {
     console.error(`Unknown benchmark: ${unknown.join(', ')}. Known: ${[...known.keys()].join(', ')}.`);
