@@ -56,6 +56,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const status = Number(process.argv[2] ?? 0);
   const { passed, failed, skipped, unexpected } = summarize(readReports('test-results'));
   for (const name of unexpected) console.log(`skipped, and nothing covers it: ${name}`);
+  // Tests run again in a new browser after the browser's page process died (test/browser/suite.ts).
+  const lost = existsSync('test-results/browser-lost.txt') ? readFileSync('test-results/browser-lost.txt', 'utf8') : '';
+  for (const name of lost.split('\n').filter(Boolean))
+    console.log(`ran again, the browser having lost its page: ${name}`);
   // A failing check outside the test runners (lint, types, size, packaging) counts as one failure.
   const total = status !== 0 && failed === 0 ? 1 : failed;
   console.log(`${passed} passed, ${total} failed, ${skipped} skipped`);

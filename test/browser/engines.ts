@@ -50,6 +50,8 @@ export interface EngineBrowser {
    * one WebDriver session (WebKit). Closing one closes that tab.
    */
   newTabs(count: number): Promise<EngineTabs>;
+  /** What the browser wrote to stderr lately, where the driver keeps it (WebKit). */
+  log?(): string;
   close(): Promise<void>;
 }
 
@@ -202,6 +204,7 @@ async function launchWebKit(): Promise<EngineBrowser> {
   let current: string | undefined = previous;
   return {
     version: String(session.capabilities.browserVersion),
+    log: server.log,
     newPage: async () => {
       const { handle } = (await session.command('POST', '/window/new', { type: 'tab' })) as { handle: string };
       if (previous) {

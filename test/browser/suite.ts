@@ -3,7 +3,7 @@
 // of the page in test-results/screenshots/ when a test fails.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it, type TestFunction } from 'vitest';
@@ -54,6 +54,13 @@ export interface BrowserTest {
   page: EnginePage;
 }
 
+// What a driver says when the browser's page process crashed or hung (WebKitWebDriver): not the
+// test's doing. Such a test runs once more, in a new browser, and says so in the log; a second
+// loss fails it.
+const lostBrowser = /session deleted because of page crash or hang/;
+const browserLost = { count: 1, condition: lostBrowser };
+const lostLog = path.join('test-results', 'browser-lost.txt');
+
 /** A file name for a test's screenshot: its name, with anything unsafe in a path replaced. */
 export function screenshotName(testName: string): string {
   return `${testName.replace(/[^\w.,=+@() -]+/g, '_').slice(0, 180)}.png`;
@@ -66,7 +73,7 @@ export function screenshotName(testName: string): string {
  */
 export function describeInEngines(name: string, body: (t: BrowserTest) => void): void {
   for (const engine of selected) {
-    describe.skipIf(!engine.available)(`${name} in ${engine.title}`, () => {
+    describe.skipIf(!engine.available)(`${name} in ${engine.title}`, { retry: browserLost }, () => {
       const t = { engine } as BrowserTest;
 
       beforeAll(async () => {
@@ -93,6 +100,19 @@ export function describeInEngines(name: string, body: (t: BrowserTest) => void):
           );
           const log = await t.page.console().catch(() => []);
           if (log.length) console.error(`page console of "${task.name}":\n  ${log.join('\n  ')}`);
+        }
+        if (task.result?.state === 'fail' && task.result.errors?.some((error) => lostBrowser.test(error.message))) {
+          // The browser's own process died (or its driver gave up on it): say what it wrote, and
+          // give the retry and the tests after it a new browser.
+          console.error(
+            `${engine.title} lost the page in "${task.name}"; its stderr:\n${t.browser.log?.() ?? '(not kept)'}`,
+          );
+          // CI's summary lists these, so a test that passed at its second run is never unseen.
+          await mkdir('test-results', { recursive: true });
+          await appendFile(lostLog, `${task.name} in ${engine.title}\n`);
+          await t.browser.close().catch(() => {});
+          t.browser = await engine.launch();
+          return;
         }
         await t.page?.close();
       });

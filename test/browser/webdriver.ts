@@ -8,6 +8,8 @@ import { freePort } from '../ports';
 export interface DriverProcess {
   /** http://127.0.0.1:<port> */
   url: string;
+  /** The last 8 kB the driver and the browser it started wrote to stderr (a crash says so there). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -22,7 +24,12 @@ export async function startDriver(driver: string, timeout = 10_000): Promise<Dri
   // Its own process group, so that stopping it also stops Xvfb and the browser it started.
   const child: ChildProcess = spawn(command[0], [...command.slice(1), `--port=${port}`], {
     detached: true,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    log = (log + chunk).slice(-8192);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
@@ -34,7 +41,7 @@ export async function startDriver(driver: string, timeout = 10_000): Promise<Dri
   for (;;) {
     try {
       const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return { url, stop };
+      if (response.ok) return { url, log: () => log, stop };
     } catch {}
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -67,8 +74,20 @@ export class WebDriverSession {
   }
 
   /** Sends a command of this session, e.g. `('POST', '/url', { url })`, and resolves with its value. */
-  command(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeout = 120_000): Promise<unknown> {
-    return send(this.base, method, path, body, timeout);
+  async command(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeout = 120_000): Promise<unknown> {
+    try {
+      return await send(this.base, method, path, body, timeout);
+    } catch (error) {
+      // A command in flight when the page's process dies fails with whatever the driver makes of
+      // it ("Could not parse script result"); whether the session outlived it tells the two apart.
+      const lost = /invalid session id/.test(String(error))
+        ? undefined
+        : await send(this.base, 'GET', '/window', undefined, 5000).then(
+            () => undefined,
+            (probe: Error) => (/invalid session id/.test(probe.message) ? probe : undefined),
+          );
+      throw lost ? new Error(`${(error as Error).message}; then ${lost.message}`) : error;
+    }
   }
 
   /**
