@@ -221,6 +221,16 @@ export async function attachTarget(cdp, targetId) {
 }
 
 /**
+ * An expression (for a page's `evaluate`) that resolves once `condition`, another expression,
+ * holds, checked in the page every `every` ms; it rejects after `timeout` ms.
+ */
+export const untilInPage = (condition, { timeout = 30_000, every = 20 } = {}) => `new Promise((resolve, reject) => {
+  const deadline = Date.now() + ${timeout};
+  const check = () => (${condition}) ? resolve(true) : Date.now() > deadline ? reject(new Error('timed out: ' + ${JSON.stringify(condition)})) : setTimeout(check, ${every});
+  check();
+})`;
+
+/**
  * Serves `pages` (path → HTML) and the built UMD bundle at /dist/resilient-ws.umd.min.js from a
  * Node http server on 127.0.0.1. A page can POST to any other path; `nextPost(path)` resolves
  * with the next body posted there.

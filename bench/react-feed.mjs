@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
-import { attachTarget, launchChromium, median, startPageServer } from './lib.mjs';
+import { attachTarget, launchChromium, median, startPageServer, untilInPage } from './lib.mjs';
 
 const rate = 1000;
 const messages = 3000;
@@ -138,12 +138,8 @@ async function openPage(browser, url) {
   };
 }
 
-// An expression that resolves once `condition` (an expression) holds, checked every 50 ms in the page.
-const until = (condition, timeout = 60_000) => `new Promise((resolve, reject) => {
-  const deadline = Date.now() + ${timeout};
-  const check = () => (${condition}) ? resolve(true) : Date.now() > deadline ? reject(new Error('timed out: ' + ${JSON.stringify(condition)})) : setTimeout(check, 50);
-  check();
-})`;
+// Waits in the page (bench/lib.mjs).
+const until = (condition) => untilInPage(condition, { timeout: 60_000, every: 50 });
 
 /** Runs the comparison; see the file comment. */
 export async function run() {

@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { WebSocketServer } from 'ws';
-import { attachTarget, launchChromium, median, startPageServer } from './lib.mjs';
+import { attachTarget, launchChromium, median, startPageServer, untilInPage } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tabCounts = [1, 5, 20];
@@ -194,12 +194,8 @@ async function newContext(browser, windows = true) {
   };
 }
 
-// An expression that resolves once `condition` (an expression) holds, checked every 20 ms in the page.
-const until = (condition, timeout = 30_000) => `new Promise((resolve, reject) => {
-  const deadline = Date.now() + ${timeout};
-  const check = () => (${condition}) ? resolve(true) : Date.now() > deadline ? reject(new Error('timed out: ' + ${JSON.stringify(condition)})) : setTimeout(check, 20);
-  check();
-})`;
+// Waits in the page (bench/lib.mjs).
+const until = (condition) => untilInPage(condition);
 
 /** Resolves once `condition()` holds, checked every 20 ms; rejects after `timeout` ms. */
 async function waitFor(condition, what, timeout = 30_000) {

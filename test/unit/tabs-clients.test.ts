@@ -4,44 +4,22 @@
 // the leader's tab closes, another leads and nothing acknowledged is lost.
 
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CoreWebSocket } from '../../src/core';
 import { delivery } from '../../src/features/delivery';
 import type { Role } from '../../src/tabs/election';
 import { Tabs } from '../../src/tabs/tabs';
-import { FakeBus, FakeClock, FakeLocks, FakeSocket, settle } from './tabs-fakes';
+import { FakeProfile, FakeSocket, settle } from './tabs-fakes';
 
 const url = 'wss://example.com/ws';
 
 function browser() {
-  const locks = new FakeLocks();
-  const bus = new FakeBus();
-  const clock = new FakeClock();
+  const profile = new FakeProfile();
   let count = 0;
   function open(name: string) {
-    const index = ++count;
-    const tabs = new Tabs('chat', {
-      locks: locks.for(name),
-      channel: bus.for(name),
-      WebSocket: FakeSocket,
-      now: () => clock.now,
-      timers: clock.timers(name),
-      random: () => index / 100,
-      visible: () => true,
-      page: {},
-    });
+    const tabs = new Tabs('chat', profile.tab(name, ++count / 100));
     const roles: Role[] = [];
     tabs.on('role', (role) => roles.push(role));
     const chat = delivery({ ackTimeout: 0 });
-    const client = new CoreWebSocket(url, {
-      WebSocket: tabs.WebSocket,
-      timers: clock.timers(name),
-      now: () => clock.now,
-      random: () => 0.5,
-      queueHandshakes: false,
-      features: [chat],
-    });
-    const messages: string[] = [];
-    client.on('message', (event) => messages.push(event.data));
+    const { client, messages } = profile.client(name, url, { WebSocket: tabs.WebSocket, features: [chat] });
     return {
       name,
       tabs,
@@ -51,15 +29,13 @@ function browser() {
       messages,
       /** The tab is closed: the browser frees its locks, its channel and timers go. */
       gone() {
-        locks.drop(name);
-        bus.drop(name);
-        clock.drop(name);
+        profile.close(name);
         // What little runs of it still (its own channel's loopback) stops too.
         tabs.stop();
       },
     };
   }
-  return { open, clock };
+  return { open, clock: profile.clock };
 }
 
 /** The server: accepts every new socket, acks every acknowledged message, counts what it got. */

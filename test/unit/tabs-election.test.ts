@@ -4,15 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { TabChannel } from '../../src/tabs/channel';
 import { Election, type Role } from '../../src/tabs/election';
-import { FakeBus, FakeClock, FakeLocks, settle } from './tabs-fakes';
+import { FakeBus, FakeClock, FakeLocks, FakeProfile, settle } from './tabs-fakes';
 
 const key = 'chat';
 const lock = 'resilient-ws:chat';
 
 function profile() {
-  const locks = new FakeLocks();
-  const bus = new FakeBus();
-  const clock = new FakeClock();
+  const fakes = new FakeProfile();
+  const { locks, bus, clock } = fakes;
   const tabs: { dead: boolean; name: string; election: Election }[] = [];
   function open(name: string, { visible = true, random = 0.5 } = {}) {
     const channel = new TabChannel(key, name, bus.for(name));
@@ -40,9 +39,7 @@ function profile() {
       /** Closed or crashed: the browser frees its locks, its channel and timers are gone. */
       gone() {
         tab.dead = true;
-        locks.drop(name);
-        bus.drop(name);
-        clock.drop(name);
+        fakes.close(name);
       },
     };
     tabs.push(tab);

@@ -2,6 +2,8 @@
 // timers belong to tabs (a frozen tab's timers stop, its wall clock does not), and WebSockets whose
 // server side the test drives.
 
+import { CoreWebSocket } from '../../src/core';
+import type { CoreOptions } from '../../src/core/options';
 import type { ChannelLike } from '../../src/tabs/channel';
 import type { LockManagerLike } from '../../src/tabs/election';
 
@@ -280,5 +282,50 @@ export class FakeSocket {
   end(code = 1006, reason = ''): void {
     this.readyState = 3;
     this.onclose?.(Object.assign(new Event('close'), { code, reason, wasClean: code !== 1006 }) as CloseEvent);
+  }
+}
+
+/**
+ * One browser profile: its locks, channels and clock, what a tab of it is given (`tab`), a core
+ * client in a tab with its messages collected (`client`), and a tab closing (`close`).
+ */
+export class FakeProfile {
+  readonly locks = new FakeLocks();
+  readonly bus = new FakeBus();
+  readonly clock = new FakeClock();
+
+  /** Tab `name`'s environment: its locks, channel and timers, this clock, a visible page. */
+  tab(name: string, random: number) {
+    return {
+      locks: this.locks.for(name),
+      channel: this.bus.for(name),
+      WebSocket: FakeSocket,
+      now: () => this.clock.now,
+      timers: this.clock.timers(name),
+      random: () => random,
+      visible: () => true,
+      page: {},
+    };
+  }
+
+  /** A core client in tab `name` that dials through `options.WebSocket`, and the messages it gets. */
+  client(name: string, url: string, options: CoreOptions) {
+    const client = new CoreWebSocket(url, {
+      timers: this.clock.timers(name),
+      now: () => this.clock.now,
+      random: () => 0.5,
+      queueHandshakes: false,
+      ...options,
+    });
+    const messages: string[] = [];
+    client.on('message', (event) => messages.push(event.data));
+    return { client, messages };
+  }
+
+  /** Tab `name` is closed or crashed: the browser frees its locks, its channel and timers go. */
+  close(name: string): void {
+    this.locks.drop(name);
+    this.bus.drop(name);
+    this.clock.drop(name);
   }
 }

@@ -7,52 +7,28 @@ import { CoreWebSocket } from '../../src/core';
 import { InvalidArgumentError } from '../../src/core/errors';
 import { delivery } from '../../src/features/delivery';
 import { type Role, type SharedOptions, tabs } from '../../src/tabs';
-import { FakeBus, FakeClock, FakeLocks, FakeSocket, settle } from './tabs-fakes';
+import { FakeProfile, FakeSocket, settle } from './tabs-fakes';
 
 const url = 'wss://example.com/ws';
 
 function browser() {
-  const locks = new FakeLocks();
-  const bus = new FakeBus();
-  const clock = new FakeClock();
+  const profile = new FakeProfile();
   let count = 0;
   function open(name: string, endpoint = url, options: SharedOptions = {}) {
     const index = ++count;
-    const shared = tabs({
-      locks: locks.for(name),
-      channel: bus.for(name),
-      WebSocket: FakeSocket,
-      visible: () => true,
-      page: {},
-      ...options,
-    });
+    const shared = tabs({ ...profile.tab(name, index / 10), ...options });
     const roles: [Role, Role][] = [];
     shared.on('role', (role, previous) => roles.push([role, previous]));
-    const client = new CoreWebSocket(endpoint, {
+    const { client, messages } = profile.client(name, endpoint, {
       WebSocket: shared.WebSocket,
-      timers: clock.timers(name),
-      now: () => clock.now,
       random: () => index / 10,
       // A long backoff: a handover that waited it out would show.
       initialDelay: 5000,
-      queueHandshakes: false,
       features: [shared, delivery({ ackTimeout: 0 })],
     });
-    const messages: string[] = [];
-    client.on('message', (event) => messages.push(event.data));
-    return {
-      shared,
-      client,
-      roles,
-      messages,
-      gone() {
-        locks.drop(name);
-        bus.drop(name);
-        clock.drop(name);
-      },
-    };
+    return { shared, client, roles, messages, gone: () => profile.close(name) };
   }
-  return { open, clock, locks };
+  return { open, clock: profile.clock, locks: profile.locks };
 }
 
 const accept = () => {

@@ -30,7 +30,15 @@ function setup(options: Partial<ConstructorParameters<typeof Hub>[0]> = {}) {
   tab.listen((frame) => frame.from === 'a' && heard.push(frame));
   const say = (body: Body, as = leadership) => tab.post({ ...as, ...body } as never);
   const connect = (port: string) => say({ type: 'connect', port, url: 'wss://example.com/ws', protocols: [] });
-  return { hub, clock, heard, say, connect };
+  /** Port b.1 connects, the socket opens, and b.1 is ready with nothing to send. */
+  const openOne = async () => {
+    connect('b.1');
+    await settle();
+    socket().accept();
+    say({ type: 'ready', port: 'b.1', frames: [] });
+    await settle();
+  };
+  return { hub, clock, heard, say, connect, openOne };
 }
 
 const socket = () => FakeSocket.all.at(-1) as FakeSocket;
@@ -90,12 +98,8 @@ describe('the leader’s hub', () => {
   });
 
   it('sends every message to all tabs, numbered, and gives a port that comes soon after the open every message so far', async () => {
-    const { connect, say, heard } = setup();
-    connect('b.1');
-    await settle();
-    socket().accept();
-    say({ type: 'ready', port: 'b.1', frames: [] });
-    await settle();
+    const { connect, heard, openOne } = setup();
+    await openOne();
     socket().receive('one');
     socket().receive('two');
     connect('c.1');
@@ -110,12 +114,8 @@ describe('the leader’s hub', () => {
   });
 
   it('opens a port that comes later than 3 s after the open from the next number', async () => {
-    const { connect, say, heard, clock } = setup();
-    connect('b.1');
-    await settle();
-    socket().accept();
-    say({ type: 'ready', port: 'b.1', frames: [] });
-    await settle();
+    const { connect, heard, clock, openOne } = setup();
+    await openOne();
     socket().receive('one');
     await clock.advance(3000);
     connect('c.1');
@@ -160,12 +160,8 @@ describe('the leader’s hub', () => {
   });
 
   it('closes every port with the socket’s code when the socket closes, and dials again for the next port', async () => {
-    const { connect, say, heard } = setup();
-    connect('b.1');
-    await settle();
-    socket().accept();
-    say({ type: 'ready', port: 'b.1', frames: [] });
-    await settle();
+    const { connect, heard, openOne } = setup();
+    await openOne();
     socket().end(1012, 'restart');
     await settle();
     expect(heard.at(-1)).toMatchObject({ type: 'close', port: '*', code: 1012, reason: 'restart' });

@@ -5,10 +5,10 @@
 
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CoreWebSocket } from '../../src/core';
+import type { CoreWebSocket } from '../../src/core';
 import { Tabs } from '../../src/tabs/tabs';
 import { propertyRuns } from './property-runs';
-import { FakeBus, FakeClock, FakeLocks, FakeSocket } from './tabs-fakes';
+import { FakeProfile, FakeSocket } from './tabs-fakes';
 
 type Op =
   | { type: 'open' }
@@ -40,32 +40,16 @@ interface Tab {
 
 async function run(ops: Op[]): Promise<void> {
   FakeSocket.all = [];
-  const locks = new FakeLocks();
-  const bus = new FakeBus();
-  const clock = new FakeClock();
+  const profile = new FakeProfile();
+  const { locks, clock } = profile;
   const tabs: Tab[] = [];
   const sent = new Map<FakeSocket, number>();
 
   const open = () => {
     const name = `t${tabs.length}`;
     const index = tabs.length + 1;
-    const shared = new Tabs('chat', {
-      locks: locks.for(name),
-      channel: bus.for(name),
-      WebSocket: FakeSocket,
-      now: () => clock.now,
-      timers: clock.timers(name),
-      random: () => (index * 0.137) % 1,
-      visible: () => true,
-      page: {},
-    });
-    const client = new CoreWebSocket('wss://example.com/ws', {
-      WebSocket: shared.WebSocket,
-      timers: clock.timers(name),
-      now: () => clock.now,
-      random: () => 0.5,
-      queueHandshakes: false,
-    });
+    const shared = new Tabs('chat', profile.tab(name, (index * 0.137) % 1));
+    const { client } = profile.client(name, 'wss://example.com/ws', { WebSocket: shared.WebSocket });
     const tab: Tab = { name, gone: false, client, tabs: shared, skipped: [], got: 0 };
     client.on('open', () => {
       tab.last = undefined;
@@ -108,9 +92,7 @@ async function run(ops: Op[]): Promise<void> {
       case 'close':
         if (!pick) break;
         pick.gone = true;
-        locks.drop(pick.name);
-        bus.drop(pick.name);
-        clock.drop(pick.name);
+        profile.close(pick.name);
         pick.tabs.stop();
         break;
       case 'freeze':
